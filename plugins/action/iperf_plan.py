@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apetools.iperf contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-only action: plan a session from the inventory and the play's variables."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import normalize_options
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import devices, directions, plan, repetitions
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_rundir import create_run_dir
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import PLAN_FILE, write_json
+
+# Play variable -> iperf option.
+OPTION_VARS = dict(
+    version='iperf_version', time='iperf_time', protocol='iperf_protocol', parallel='iperf_parallel',
+    window='iperf_window', len='iperf_len', interval='iperf_interval', format='iperf_format',
+    bandwidth='iperf_bandwidth', bind='iperf_bind', ipv6='iperf_ipv6', omit='iperf_omit', tos='iperf_tos',
+    congestion='iperf_congestion', zerocopy='iperf_zerocopy', bidir='iperf_bidir',
+    extra_args='iperf_extra_args', max_time='iperf_max_time', connect_timeout='iperf_connect_timeout',
+)
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ActionModule, self).run(tmp, task_vars)
+        args = self._task.args
+        value = self._var(task_vars)
+        try:
+            nodes_group = args.get('nodes_group') or value('iperf_nodes_group', 'nodes')
+            tpc_group = args.get('tpc_group') or value('iperf_tpc_group', 'tpc')
+            in_play = args.get('play_hosts') or task_vars.get('ansible_play_hosts_all') or []
+            groups = task_vars.get('groups', {})
+            if nodes_group not in groups or tpc_group not in groups:
+                raise IperfConfigurationError('the inventory has no group %r' % (
+                    nodes_group if nodes_group not in groups else tpc_group))
+            node_hosts = [host for host in groups[nodes_group] if host in in_play]
+            tpc_hosts = [host for host in groups[tpc_group] if host in in_play]
+            hostvars = task_vars.get('hostvars', {})
+            nodes, tpc = devices([self._device(hostvars, host, node=True) for host in node_hosts],
+                                 [self._device(hostvars, host) for host in tpc_hosts])
+            options = dict((name, value(var)) for name, var in OPTION_VARS.items())
+            options['port'] = value('iperf_port')
+            options = normalize_options(dict((k, v) for k, v in options.items() if v is not None))
+            tests = plan(nodes, tpc, directions(value('iperf_directions')), repetitions(value('iperf_repetitions', 1)),
+                         options['port'], int(value('iperf_port_count', 100)),
+                         value('iperf_filename_prefix'), value('iperf_filename_base'),
+                         node_order=[node_id for node_id in nodes])
+        except (IperfConfigurationError, ValueError, TypeError) as exc:
+            result.update(failed=True, msg='iperf session configuration: %s' % exc)
+            return result
+
+        # Hosts that failed the preflight check take no part; their tests are
+        # recorded as failed with the cause, and the others still run.
+        problems = args.get('host_errors') or {}
+        for test in tests:
+            causes = [problems[host] for host in (test['sender'], test['receiver']) if problems.get(host)]
+            if causes:
+                test['error'] = '; '.join(causes)
+        run_dir = create_run_dir(value('iperf_output_dir', 'iperf-results'))
+        write_json('%s/%s' % (run_dir, PLAN_FILE), dict(tests=tests, options=options, nodes=nodes, tpc=tpc,
+                                                         min_bps=value('iperf_min_bps')))
+        result.update(changed=True, run_dir=run_dir, tests=tests, options=options, nodes=nodes, tpc=tpc,
+                      msg='%d tests planned; results go to %s' % (len(tests), run_dir))
+        return result
+
+    def _var(self, task_vars):
+        def value(name, default=None):
+            if name not in task_vars:
+                return default
+            resolved = self._templar.template(task_vars[name])
+            return default if resolved in (None, '') else resolved
+        return value
+
+    def _device(self, hostvars, host, node=False):
+        host_vars = hostvars.get(host, {})
+
+        def get(name):
+            resolved = self._templar.template(host_vars.get(name)) if name in host_vars else None
+            return None if resolved in (None, '') else resolved
+        device = dict(host=host, address=get('iperf_address') or get('ansible_host') or host)
+        if node:
+            device['id'] = get('iperf_node_id') or host
+        return device

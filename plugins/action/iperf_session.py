@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apetools.iperf contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of apetools.iperf.iperf_session.
+
+Runs the module on the host, then brings its raw output back and writes the
+side's record next to it, in the same task: a test costs one task, and what
+was measured is on the controller's disk as soon as the test ends.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import shlex
+
+from ansible.errors import AnsibleConnectionFailure
+from ansible.plugins.action import ActionBase
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import (
+    RECORDS_DIR,
+    describe_side,
+    write_json,
+)
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import unique_path
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = True
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ActionModule, self).run(tmp, task_vars)
+        args = dict(self._task.args)
+        output_dir = args.pop('output_dir', None)
+        this_host = task_vars.get('inventory_hostname')
+        args.setdefault('this_host', this_host)
+        record = dict(node=args.get('node'), direction=args.get('direction'),
+                      repetition=args.get('repetition', 1), host=this_host)
+        try:
+            module_result = self._execute_module(module_name='apetools.iperf.iperf_session', module_args=args,
+                                                 task_vars=task_vars)
+        except AnsibleConnectionFailure as exc:
+            record.update(error='%s %s rep %s: %s is unreachable: %s' % (
+                record['node'], record['direction'], record['repetition'], this_host, exc))
+            self._write_record(output_dir, record, '%s.unreachable' % this_host)
+            raise
+        result.update(module_result)
+        if output_dir and result.get('role') and result.get('remote_path') and not self._task.check_mode:
+            self._fetch(result, output_dir)
+        if output_dir and result.get('role') and not self._task.check_mode:
+            record.update((key, result.get(key)) for key in (
+                'role', 'sender', 'receiver', 'direction', 'filename', 'file', 'argv', 'attempts',
+                'duration_s', 'error', 'succeeded', 'measurement', 'rc', 'stderr'))
+            self._write_record(output_dir, record, result.get('filename') or this_host)
+        if result.get('role'):
+            result['msg'] = result.get('error') or describe_side(record if output_dir else dict(record, **result))
+        return result
+
+    def _fetch(self, result, output_dir):
+        """Bring the raw file back; never overwrite a file already there."""
+        local = unique_path(os.path.join(output_dir, result['filename']))
+        os.makedirs(output_dir, exist_ok=True)
+        try:
+            self._connection.fetch_file(result['remote_path'], local)
+        except Exception as exc:  # pylint: disable=broad-except
+            # The measurement is still in the record and on the host.
+            fetch_error = 'could not fetch %s from %s: %s' % (result['remote_path'],
+                                                               self._task_vars_host(), exc)
+            result['error'] = '%s; %s' % (result['error'], fetch_error) if result.get('error') else fetch_error
+            result['succeeded'] = False
+            result['failed'] = True
+            return
+        result['file'] = os.path.basename(local)
+        # The copy on the host is no longer needed once it is here; the path was
+        # built from checked names and is quoted anyway.
+        self._low_level_execute_command('rm -f -- %s' % shlex.quote(result['remote_path']))
+
+    def _task_vars_host(self):
+        return getattr(self._play_context, 'remote_addr', None) or 'the host'
+
+    def _write_record(self, output_dir, record, name):
+        if not output_dir:
+            return
+        path = unique_path(os.path.join(output_dir, RECORDS_DIR, '%s.json' % name))
+        write_json(path, record)

@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apetools.iperf contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller-only action: merge a run's records into summary.json and summary.csv."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import (
+    SUMMARY_CSV,
+    SUMMARY_JSON,
+    statistics,
+    summarize,
+    table,
+)
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars or {})
+        run_dir = self._task.args.get('run_dir')
+        if not run_dir or not os.path.isdir(run_dir):
+            result.update(failed=True, msg='run_dir %r is not a folder of an iperf run' % (run_dir,))
+            return result
+        min_bps = self._task.args.get('min_bps')
+        records = summarize(run_dir, float(min_bps) if min_bps not in (None, '') else None)
+        failed = [record for record in records if not record['succeeded']]
+        result.update(
+            changed=True,
+            run_dir=run_dir,
+            summary_json=os.path.join(run_dir, SUMMARY_JSON),
+            summary_csv=os.path.join(run_dir, SUMMARY_CSV),
+            tests=len(records),
+            failed_tests=len(failed),
+            statistics=statistics(records),
+            table=table(records),
+        )
+        lines = ['%d of %d tests succeeded; results in %s' % (len(records) - len(failed), len(records), run_dir)]
+        lines += ['FAILED %s %s rep %s: %s' % (r['node'], r['direction'], r['repetition'], r['error']) for r in failed]
+        result['msg'] = lines if failed else lines[0]
+        if failed and self._task.args.get('fail_on_error', True):
+            result['failed'] = True
+        return result

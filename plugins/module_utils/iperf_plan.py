@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apetools.iperf contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plan a session on the controller: check the inventory, then list the tests.
+
+Everything a user can get wrong is refused here, before any traffic, with the
+variable and the value in the message.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import check_address
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import (
+    IperfConfigurationError,
+    IperfSession,
+    Parameters,
+    check_name,
+    side_filename,
+    test_prefix,
+)
+
+DEFAULT_DIRECTIONS = ('to_node', 'from_node')
+MAX_PORT = 65535
+
+
+def devices(nodes, tpcs):
+    """Check the hosts of both groups; return ``(nodes_by_id, tpc)``.
+
+    ``nodes`` is a list of dicts with ``host``, ``id`` and ``address``;
+    ``tpcs`` a list of dicts with ``host`` and ``address``.
+    """
+    if not nodes:
+        raise IperfConfigurationError('there are no nodes: the nodes group has no host in this play')
+    if len(tpcs) != 1:
+        raise IperfConfigurationError(
+            'the tpc group must hold exactly one traffic PC in this play, not %d (%s)'
+            % (len(tpcs), ', '.join(str(tpc.get('host')) for tpc in tpcs) or 'none'))
+    tpc = dict(tpcs[0])
+    check_name(tpc['host'], 'TPC host name')
+    tpc['address'] = check_address(tpc.get('address'), 'the test address (iperf_address) of TPC %s' % tpc['host'])
+    by_id = {}
+    for node in nodes:
+        host = check_name(node.get('host'), 'node host name')
+        if host == tpc['host']:
+            raise IperfConfigurationError('host %s is in both the nodes group and the tpc group' % host)
+        node_id = check_name(node.get('id') if node.get('id') not in (None, '') else host,
+                             'iperf_node_id of %s' % host)
+        if node_id in by_id:
+            raise IperfConfigurationError('iperf_node_id %r is used by both %s and %s'
+                                          % (node_id, by_id[node_id]['host'], host))
+        address = check_address(node.get('address'), 'the test address (iperf_address) of node %s' % host)
+        by_id[node_id] = dict(host=host, address=address)
+    return by_id, tpc
+
+
+def directions(values):
+    """Canonical directions in the user's order, each once."""
+    if values in (None, ''):
+        values = DEFAULT_DIRECTIONS
+    if isinstance(values, str) or not isinstance(values, (list, tuple)) or not values:
+        raise IperfConfigurationError('iperf_directions %r must be a non-empty list such as [to_node, from_node]'
+                                      % (values,))
+    result = []
+    for value in values:
+        direction = IperfSession.direction(value)
+        if direction not in result:
+            result.append(direction)
+    return result
+
+
+def repetitions(value):
+    try:
+        count = int(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        count = None
+    if count is None or count < 1 or count > 10000 or str(value).strip() != str(count):
+        raise IperfConfigurationError('iperf_repetitions %r must be a whole number from 1 to 10000' % (value,))
+    return count
+
+
+def plan(nodes, tpc, direction_list, repetition_count, port, port_count=100,
+         filename_prefix=None, filename_base=None, node_order=None):
+    """Every test of the matrix, repetitions outermost, in inventory order.
+
+    Each test has its own port, cycling through ``port_count`` ports, so a
+    client can never reach the server of another test.
+    """
+    if port_count < 1 or port + port_count - 1 > MAX_PORT:
+        raise IperfConfigurationError('iperf_port %r with iperf_port_count %r runs past port %d'
+                                      % (port, port_count, MAX_PORT))
+    session = IperfSession(None, nodes, tpc, filename_base=filename_base)
+    tests = []
+    for repetition in range(1, repetition_count + 1):
+        for node_id in node_order or list(nodes):
+            for direction in direction_list:
+                parameters = Parameters(node_id, direction)
+                pair = session.participants(parameters)
+                filename = session.filename(parameters, test_prefix(direction, repetition, filename_prefix))
+                index = len(tests)
+                tests.append(dict(
+                    index=index + 1,
+                    node=node_id,
+                    direction=direction,
+                    repetition=repetition,
+                    sender=pair.sender['host'],
+                    receiver=pair.receiver['host'],
+                    sender_address=pair.sender['address'],
+                    receiver_address=pair.receiver['address'],
+                    port=port + index % port_count,
+                    filename=filename,
+                    files=dict(sender=side_filename(filename, 'sender'),
+                               receiver=side_filename(filename, 'receiver')),
+                ))
+    return tests

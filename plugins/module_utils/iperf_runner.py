@@ -1,0 +1,168 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apetools.iperf contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run one side of an iperf test on this host, with a hard deadline.
+
+The receiver runs a server that serves one test; the sender retries its client
+on "connection refused" until that server is up. There is no sleep to wait for
+the other side and no probe of its port: a probe would end a one-off server.
+Every iperf process runs in its own session under a watchdog, so it ends at
+its deadline even if this process dies with the SSH connection that ran it.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import client_argv, server_argv
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_results import parse_output
+
+RETRY_PAUSE = 0.05
+RETRY_PAUSE_MAX = 0.5
+WATCHDOG_GRACE = 5
+# How long an iperf2 server may keep printing after its final report.
+IPERF2_FLUSH = 0.3
+POLL = 0.05
+
+
+def _refused(error):
+    text = (error or '').lower()
+    return 'refused' in text
+
+
+def watchdog(argv, seconds):
+    """Wrap argv in coreutils' timeout, which kills iperf even if we die first."""
+    timeout = shutil.which('timeout')
+    if not timeout:
+        return list(argv)
+    return [timeout, '--kill-after=%d' % WATCHDOG_GRACE, '%d' % max(1, int(seconds + 0.999))] + list(argv)
+
+
+def unique_path(path):
+    """``path``, or ``path`` with a counter, so nothing measured is overwritten."""
+    candidate, counter = path, 0
+    while os.path.lexists(candidate):
+        counter += 1
+        candidate = '%s.%d' % (path, counter)
+    return candidate
+
+
+class Side(object):
+    """One participant's part of a test."""
+
+    def __init__(self, options, role, own_address, peer_address, output_path, clock=time.monotonic):
+        self.options = options
+        self.role = role
+        self.own_address = own_address
+        self.peer_address = peer_address
+        self.output_path = output_path
+        self.clock = clock
+        self.attempts = 0
+        self.pid = None
+
+    @property
+    def argv(self):
+        if self.role == 'receiver':
+            return server_argv(self.options, self.own_address)
+        return client_argv(self.options, self.peer_address, self.own_address)
+
+    def run(self):
+        started = self.clock()
+        argv = self.argv
+        if self.role == 'receiver':
+            # The server waits for the sender to connect, then for the test.
+            result = self._run_once(argv, self.options['connect_timeout'] + self.options['max_time'])
+        else:
+            result = self._run_client(argv, started)
+        result.update(role=self.role, argv=argv, attempts=self.attempts,
+                      duration_s=round(self.clock() - started, 3))
+        return result
+
+    def _run_client(self, argv, started):
+        pause = RETRY_PAUSE
+        connect_deadline = started + self.options['connect_timeout']
+        while True:
+            result = self._run_once(argv, self.options['max_time'])
+            error = result['measurement'].get('error')
+            if not _refused(error) or self.clock() + pause >= connect_deadline:
+                if _refused(error):
+                    result['error'] = ('connection refused by the receiver at %s port %s for %.0f s: '
+                                       'its iperf server did not start' % (self.peer_address, self.options['port'],
+                                                                          self.options['connect_timeout']))
+                return result
+            os.unlink(result['output_path'])
+            time.sleep(pause)
+            pause = min(pause * 2, RETRY_PAUSE_MAX)
+
+    def _run_once(self, argv, seconds):
+        self.attempts += 1
+        path = unique_path(self.output_path)
+        deadline = self.clock() + seconds
+        timed_out = False
+        with open(path, 'xb') as stdout, open(os.devnull, 'rb') as stdin:
+            process = subprocess.Popen(watchdog(argv, seconds), stdin=stdin, stdout=stdout,
+                                       stderr=subprocess.PIPE, start_new_session=True)
+            self.pid = process.pid
+            try:
+                timed_out = self._wait(process, path, deadline)
+            finally:
+                stopped = stop(process)
+            stderr = process.stderr.read().decode('utf-8', 'replace').strip()
+            process.stderr.close()
+        with open(path, 'rb') as handle:
+            text = handle.read().decode('utf-8', 'replace')
+        measurement = parse_output(text, self.options['version'])
+        error = measurement.get('error')
+        if timed_out:
+            error = ('%s did not finish within %.0f s and was stopped%s'
+                     % ('the iperf server' if self.role == 'receiver' else 'the iperf client', seconds,
+                        ' (no sender connected)' if self.role == 'receiver' and not text.strip() else ''))
+        elif error and stderr:
+            error = '%s (%s)' % (error, stderr.splitlines()[-1])
+        return dict(rc=process.returncode, stopped=stopped, timed_out=timed_out, stderr=stderr[-2000:],
+                    output_path=path, measurement=measurement, error=error)
+
+    def _wait(self, process, path, deadline):
+        """Wait for the process; True if the deadline ended it."""
+        iperf2_server = self.role == 'receiver' and self.options['version'] == 2
+        finished_at = None
+        while process.poll() is None:
+            now = self.clock()
+            if now >= deadline:
+                return True
+            if iperf2_server:
+                # iperf2 has no one-off server: stop it once its report is out.
+                if finished_at is None and self._iperf2_report_done(path):
+                    finished_at = now
+                if finished_at is not None and now - finished_at >= IPERF2_FLUSH:
+                    return False
+            time.sleep(POLL)
+        return False
+
+    def _iperf2_report_done(self, path):
+        with open(path, 'rb') as handle:
+            measurement = parse_output(handle.read().decode('utf-8', 'replace'), 2)
+        return (measurement.get('received_bps') is not None
+                and (measurement.get('streams') or 1) >= self.options['parallel'])
+
+
+def stop(process):
+    """Stop a process group we started; True if it had to be stopped."""
+    if process.poll() is not None:
+        return False
+    for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except OSError:
+            pass
+        try:
+            process.wait(grace)
+            return True
+        except subprocess.TimeoutExpired:
+            continue
+    return True

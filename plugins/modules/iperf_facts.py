@@ -1,0 +1,114 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apetools.iperf contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: iperf_facts
+short_description: Find iperf3 and iperf2 on a host, with their versions
+version_added: 0.1.0
+description:
+  - Looks for the iperf binaries on the host and reports their paths and versions.
+  - With O(require), fails with a message that names the host and says how to install what is missing,
+    so a session stops before any traffic.
+author:
+  - apetools.iperf contributors
+extends_documentation_fragment:
+  - action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  require:
+    description: The iperf version the host must have, C(2) or C(3). Nothing is required when omitted.
+    type: int
+    choices: [2, 3]
+  binary:
+    description: Name or path of the required binary, when it is not C(iperf3) (version 3) or C(iperf) (version 2).
+    type: str
+'''
+
+EXAMPLES = r'''
+- name: Make sure iperf3 is there before any traffic
+  apetools.iperf.iperf_facts:
+    require: 3
+
+- name: Report what the hosts have
+  apetools.iperf.iperf_facts:
+  register: found
+'''
+
+RETURN = r'''
+iperf3:
+  description: The iperf3 binary, or null when there is none.
+  returned: always
+  type: dict
+  contains:
+    path:
+      description: Full path of the binary.
+      type: str
+      sample: /usr/bin/iperf3
+    version:
+      description: Its version.
+      type: str
+      sample: "3.12"
+iperf2:
+  description: The iperf2 binary (C(iperf)), or null when there is none.
+  returned: always
+  type: dict
+  contains:
+    path:
+      description: Full path of the binary.
+      type: str
+      sample: /usr/bin/iperf
+    version:
+      description: Its version.
+      type: str
+      sample: 2.1.8
+'''
+
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+_VERSION = re.compile(r'iperf (?:version )?(\d+\.\d+(?:\.\d+)?)')
+
+
+def find(module, name, argv_tail):
+    path = module.get_bin_path(name)
+    if not path:
+        return None
+    # iperf2 prints its version on stderr and exits 1 on some releases.
+    rc, out, err = module.run_command([path] + argv_tail)
+    match = _VERSION.search(out + err)
+    return dict(path=path, version=match.group(1) if match else None)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(require=dict(type='int', choices=[2, 3]), binary=dict(type='str')),
+        supports_check_mode=True,
+    )
+    require, binary = module.params['require'], module.params['binary']
+    found = dict(iperf3=find(module, binary if binary and require == 3 else 'iperf3', ['--version']),
+                 iperf2=find(module, binary if binary and require == 2 else 'iperf', ['--version']))
+    key = {3: 'iperf3', 2: 'iperf2'}.get(require)
+    if key and not found[key]:
+        module.fail_json(
+            msg='%s is not installed on this host (looked for %s on the PATH); install it with: '
+                'ansible-playbook apetools.iperf.install%s'
+                % (key, binary or ('iperf3' if require == 3 else 'iperf'), ' -e iperf_version=2' if require == 2 else ''),
+            **found)
+    module.exit_json(changed=False, **found)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,82 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apetools.iperf contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: iperf_plan
+short_description: Plan an iperf session from the inventory and the play's variables
+version_added: 0.1.0
+description:
+  - Runs on the controller only. Reads the hosts of the nodes group and the tpc group that are in the play
+    (so C(--limit) narrows the matrix), their C(iperf_node_id) and C(iperf_address), and the play's C(iperf_*)
+    variables.
+  - Refuses, before any traffic, everything that cannot work (no nodes, not exactly one TPC, a host in both
+    groups, duplicate node ids, a missing test address, an unknown direction, a bad option value, an unsafe
+    file name part), with a message naming the variable and the value.
+  - Creates the run folder C(<iperf_output_dir>/<timestamp>), points C(<iperf_output_dir>/latest) at it,
+    writes C(plan.json) there, and returns the list of tests (repetitions x nodes x directions).
+author:
+  - apetools.iperf contributors
+extends_documentation_fragment:
+  - action_common_attributes
+attributes:
+  check_mode:
+    support: none
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action:
+    support: full
+options:
+  nodes_group:
+    description: Group of the nodes. Defaults to C(iperf_nodes_group), then C(nodes).
+    type: str
+  tpc_group:
+    description: Group of the traffic PC. Defaults to C(iperf_tpc_group), then C(tpc).
+    type: str
+  play_hosts:
+    description: Hosts taking part. Defaults to C(ansible_play_hosts_all).
+    type: list
+    elements: str
+  host_errors:
+    description: Host name to the reason it cannot take part; its tests are recorded as failed with that reason.
+    type: dict
+'''
+
+EXAMPLES = r'''
+- name: Plan the session
+  apetools.iperf.iperf_plan:
+  run_once: true
+  register: iperf_plan
+'''
+
+RETURN = r'''
+run_dir:
+  description: The run's folder on the controller.
+  returned: success
+  type: str
+  sample: /home/user/iperf-results/20261126T130501
+tests:
+  description: The planned tests, in order, with node, direction, repetition, sender, receiver, their addresses, port and file names.
+  returned: success
+  type: list
+  elements: dict
+options:
+  description: The checked iperf options.
+  returned: success
+  type: dict
+nodes:
+  description: Node id to device (host and address).
+  returned: success
+  type: dict
+tpc:
+  description: The traffic PC's device.
+  returned: success
+  type: dict
+'''

@@ -1,0 +1,285 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apetools.iperf contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: iperf_session
+short_description: Run this host's side of one iperf test of an IperfSession
+version_added: 0.1.0
+description:
+  - Runs one test of an iperf session between a node (device under test) and the traffic PC (TPC),
+    the way the seed's C(IperfSession) does. From the node id and the direction it decides who sends
+    and who receives (C(SenderReceiver)), names the C(.iperf) file, and runs this host's side.
+  - Run the task on both participants at once, for example on every host of the play with
+    C(when) limiting it to the two participants; each host learns its own role from the parameters.
+  - The receiver runs an iperf server that serves exactly one test. The sender runs the client aimed
+    at the receiver's test address, and retries only on "connection refused" until the server is up,
+    for at most O(connect_timeout) seconds. There are no sleeps and no port probes.
+  - Every iperf process has a hard deadline (O(max_time), by default max(120, 1.5 x O(time)) seconds)
+    enforced by a watchdog on the host, so none is left behind even when the controller goes away.
+  - The raw output is written on the host under O(remote_dir). The action plugin of the same name
+    fetches it to O(output_dir) on the controller and writes a record of the side there.
+  - Commands are argument lists and never pass through a shell.
+author:
+  - apetools.iperf contributors
+extends_documentation_fragment:
+  - action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: In check mode the module decides the role and builds the command, and runs no traffic.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+  action:
+    support: full
+options:
+  node:
+    description: Id of the node under test (a key of O(nodes)).
+    type: str
+    required: true
+  direction:
+    description:
+      - Traffic direction. Words starting with C(to), C(d) or C(r) (C(to_node), C(downlink), C(rx)) mean
+        TPC to node; words starting with C(f), C(s), C(tr), C(tx) or C(u) (C(from_node), C(send), C(uplink))
+        mean node to TPC.
+    type: str
+    required: true
+  repetition:
+    description: Repetition number, used in the file name.
+    type: int
+    default: 1
+  nodes:
+    description:
+      - The session's nodes, node id to device. A device has the inventory name O(nodes.host) and the
+        test address O(nodes.address) that traffic goes to.
+    type: dict
+    required: true
+  tpc:
+    description: The traffic PC, a device with C(host) and C(address) as in O(nodes).
+    type: dict
+    required: true
+  this_host:
+    description:
+      - Inventory name of the host the module runs on, compared with the devices' C(host) to pick
+        the role. The action plugin fills it in from C(inventory_hostname).
+    type: str
+    required: true
+  filename_prefix:
+    description: Optional prefix of the file name, as in the seed.
+    type: str
+  filename_base:
+    description: Optional base of the file name, as in the seed.
+    type: str
+  remote_dir:
+    description: Folder on the host where the raw output is written. Created if missing.
+    type: path
+    default: /var/tmp/apetools-iperf
+  output_dir:
+    description:
+      - Folder on the controller where the action plugin stores the fetched file and the side record.
+        Not passed to the host.
+    type: path
+  options:
+    description:
+      - The iperf options. Keys are C(version) (2 or 3, default 3), C(time) (seconds or words such as
+        C(90 s), C(1h30m), C(2 days 3 hours), default 10), C(protocol) (C(tcp) or C(udp)), C(parallel),
+        C(window), C(len), C(interval), C(format) (b k m g K M G), C(bandwidth), C(port) (default 5201),
+        C(bind) (each side binds to its own test address), C(ipv6), C(omit), C(tos), C(congestion),
+        C(zerocopy), C(bidir), C(extra_args) (a list), C(max_time), C(connect_timeout) (default 30)
+        and C(binary).
+      - Every value is checked before any traffic; an unknown key or a wrong value fails the task with
+        a message naming the option and the value.
+    type: dict
+    default: {}
+notes:
+  - The same logic is in C(plugins/module_utils/iperf_session.py) for use outside Ansible.
+seealso:
+  - name: The session playbook
+    description: C(apetools.iperf.session) runs every node in every direction and writes a summary.
+    link: https://github.com/apetools/apetools.iperf/blob/main/README.md
+'''
+
+EXAMPLES = r'''
+- name: Run dut1 to_node on both participants
+  apetools.iperf.iperf_session:
+    node: dut1
+    direction: to_node
+    nodes:
+      dut1: {host: dut1, address: 198.19.0.11}
+    tpc: {host: tpc1, address: 198.19.0.10}
+    options:
+      time: 5
+      port: 5301
+    output_dir: /tmp/iperf-results
+  when: inventory_hostname in ['dut1', 'tpc1']
+
+- name: Run a UDP test in words, from the node to the TPC, and keep the record
+  apetools.iperf.iperf_session:
+    node: dut1
+    direction: uplink
+    nodes: "{{ my_nodes }}"
+    tpc: "{{ my_tpc }}"
+    filename_prefix: nightly
+    options:
+      protocol: udp
+      bandwidth: 100M
+      time: 1 minute
+  register: iperf_side
+  when: inventory_hostname in ['dut1', 'tpc1']
+'''
+
+RETURN = r'''
+role:
+  description: The part this host played, C(sender) or C(receiver), or null when it does not take part.
+  returned: always
+  type: str
+  sample: receiver
+sender:
+  description: Inventory name of the sender.
+  returned: always
+  type: str
+  sample: tpc1
+receiver:
+  description: Inventory name of the receiver.
+  returned: always
+  type: str
+  sample: dut1
+direction:
+  description: The canonical direction, C(to_node) or C(from_node).
+  returned: always
+  type: str
+  sample: to_node
+filename:
+  description: The file name of this side's raw output.
+  returned: always
+  type: str
+  sample: dut1_to_node_rep1.receiver.iperf
+remote_path:
+  description: Where the raw output is on the host.
+  returned: when the test ran
+  type: str
+  sample: /var/tmp/apetools-iperf/dut1/dut1_to_node_rep1.receiver.iperf
+argv:
+  description: The iperf command this host ran, as a list.
+  returned: always
+  type: list
+  elements: str
+  sample: [iperf3, -s, -p, '5201', '-1', -J]
+succeeded:
+  description: Whether this side measured without error.
+  returned: always
+  type: bool
+error:
+  description: Null, or a sentence naming the host, the test and the cause.
+  returned: always
+  type: str
+measurement:
+  description:
+    - This side's figures, in bits per second where they are rates. Keys are C(error), C(protocol), C(streams),
+      C(duration_s), C(sent_bps), C(received_bps), C(sent_bytes), C(received_bytes), C(retransmits), C(jitter_ms),
+      C(lost_percent), C(lost_packets), C(packets), C(cpu_local_percent), C(cpu_remote_percent), C(intervals),
+      C(reverse) and C(role).
+  returned: when the test ran
+  type: dict
+attempts:
+  description: How many times the client was started (it retries while the server is not up yet).
+  returned: when the test ran
+  type: int
+duration_s:
+  description: Wall time of this side, in seconds.
+  returned: when the test ran
+  type: float
+'''
+
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import (
+    normalize_options,
+)
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import Side
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import (
+    IperfConfigurationError,
+    IperfSession,
+    Parameters,
+    check_name,
+    side_filename,
+    test_prefix,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            node=dict(type='str', required=True),
+            direction=dict(type='str', required=True),
+            repetition=dict(type='int', default=1),
+            nodes=dict(type='dict', required=True),
+            tpc=dict(type='dict', required=True),
+            this_host=dict(type='str', required=True),
+            filename_prefix=dict(type='str'),
+            filename_base=dict(type='str'),
+            remote_dir=dict(type='path', default='/var/tmp/apetools-iperf'),
+            output_dir=dict(type='path'),
+            options=dict(type='dict', default={}),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    test = '%s %s rep %s' % (params['node'], params['direction'], params['repetition'])
+    try:
+        options = normalize_options(params['options'])
+        this_host = check_name(params['this_host'], 'this_host')
+        result = {}
+
+        def iperf_test(sender, receiver, filename):
+            role = 'sender' if sender['host'] == this_host else 'receiver' if receiver['host'] == this_host else None
+            result.update(role=role, sender=sender['host'], receiver=receiver['host'], argv=[])
+            if role is None:
+                return result
+            own, peer = (sender, receiver) if role == 'sender' else (receiver, sender)
+            name = side_filename(filename, role)
+            side = Side(options, role, own.get('address'), peer.get('address'),
+                        os.path.join(params['remote_dir'], this_host, name))
+            result.update(filename=name, argv=side.argv)
+            if module.check_mode:
+                return result
+            os.makedirs(os.path.dirname(side.output_path), exist_ok=True)
+            ran = side.run()
+            result.update(remote_path=ran['output_path'], measurement=ran['measurement'],
+                          attempts=ran['attempts'], duration_s=ran['duration_s'], error=ran['error'],
+                          rc=ran['rc'], stderr=ran['stderr'])
+            return result
+
+        parameters = Parameters(params['node'], params['direction'])
+        session = IperfSession(iperf_test, params['nodes'], params['tpc'], filename_base=params['filename_base'])
+        prefix = test_prefix(params['direction'], params['repetition'], params['filename_prefix'])
+        session(parameters, filename_prefix=prefix)
+        result = session.poll
+        result['direction'] = IperfSession.direction(params['direction'])
+    except IperfConfigurationError as exc:
+        module.fail_json(msg='%s on %s: %s' % (test, params['this_host'], exc), succeeded=False, error=str(exc))
+    except OSError as exc:
+        module.fail_json(msg='%s on %s: %s' % (test, params['this_host'], exc), succeeded=False,
+                         error=str(exc), exception=traceback.format_exc())
+
+    error = result.get('error')
+    if error:
+        error = '%s: %s on %s: %s' % (test, result['role'], params['this_host'], error)
+    result.update(error=error, succeeded=error is None)
+    ran = 'measurement' in result
+    if error:
+        module.fail_json(msg=error, changed=ran, **result)
+    module.exit_json(changed=ran, **result)
+
+
+if __name__ == '__main__':
+    main()

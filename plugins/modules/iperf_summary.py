@@ -1,0 +1,79 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apetools.iperf contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: iperf_summary
+short_description: Write the summary of an iperf run
+version_added: 0.1.0
+description:
+  - Runs on the controller only. Merges the records that each side of each test wrote into C(run_dir)
+    and writes C(summary.json) (a list, one record per test) and C(summary.csv) (the same rows).
+  - A test with no record from one of its sides is recorded as failed, with the host named.
+author:
+  - apetools.iperf contributors
+extends_documentation_fragment:
+  - action_common_attributes
+attributes:
+  check_mode:
+    support: none
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action:
+    support: full
+options:
+  run_dir:
+    description: The run's folder, as returned by M(apetools.iperf.iperf_plan).
+    type: path
+    required: true
+  min_bps:
+    description: A floor in bits per second; a test below it is recorded as failed, with its figure kept.
+    type: float
+  fail_on_error:
+    description: Fail the task when any test failed.
+    type: bool
+    default: true
+'''
+
+EXAMPLES = r'''
+- name: Write the summary
+  apetools.iperf.iperf_summary:
+    run_dir: "{{ iperf_plan.run_dir }}"
+  run_once: true
+'''
+
+RETURN = r'''
+summary_json:
+  description: Path of summary.json.
+  returned: always
+  type: str
+summary_csv:
+  description: Path of summary.csv.
+  returned: always
+  type: str
+tests:
+  description: How many tests the run planned.
+  returned: always
+  type: int
+failed_tests:
+  description: How many of them failed.
+  returned: always
+  type: int
+statistics:
+  description: Mean, min, max and standard deviation of the throughput per node and direction.
+  returned: always
+  type: list
+  elements: dict
+table:
+  description: The matrix as lines of text.
+  returned: always
+  type: list
+  elements: str
+'''

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything the demo and the tests need on Debian 12 (run as root):
+# the system packages and a Python virtual environment in .venv.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  python3 python3-venv
+  iperf3 iperf
+  openssh-server openssh-client
+  iproute2 nftables procps psmisc
+)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # iperf3 asks whether to start a daemon; we never want one.
+  echo "iperf3 iperf3/start_daemon boolean false" | debconf-set-selections
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Debian's own Python, so the controller matches what a fresh machine has.
+if [ ! -x .venv/bin/ansible-playbook ] || [ requirements.txt -nt .venv/.stamp ] || [ "${1:-}" = "--test" -a requirements-test.txt -nt .venv/.stamp-test ]; then
+  [ -x .venv/bin/python ] || /usr/bin/python3 -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r requirements.txt
+  touch .venv/.stamp
+fi
+if [ "${1:-}" = "--test" ] && [ ! -e .venv/.stamp-test -o requirements-test.txt -nt .venv/.stamp-test ]; then
+  .venv/bin/python -m pip install -q -r requirements-test.txt
+  touch .venv/.stamp-test
+fi
