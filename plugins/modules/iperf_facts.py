@@ -16,7 +16,7 @@ description:
   - With O(require), fails with a message that names the host and says how to install what is missing,
     so a session stops before any traffic.
 author:
-  - apetools.iperf contributors
+  - apetools.iperf contributors (@apetools)
 extends_documentation_fragment:
   - action_common_attributes
 attributes:

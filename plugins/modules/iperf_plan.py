@@ -21,9 +21,10 @@ description:
   - Creates the run folder C(<iperf_output_dir>/<timestamp>), points C(<iperf_output_dir>/latest) at it,
     writes C(plan.json) there, and returns the list of tests (repetitions x nodes x directions).
 author:
-  - apetools.iperf contributors
+  - apetools.iperf contributors (@apetools)
 extends_documentation_fragment:
   - action_common_attributes
+  - action_common_attributes.flow
 attributes:
   check_mode:
     support: none
@@ -33,6 +34,11 @@ attributes:
     platforms: all
   action:
     support: full
+    details: An action plugin of the same name runs on the controller.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
 options:
   nodes_group:
     description: Group of the nodes. Defaults to C(iperf_nodes_group), then C(nodes).

@@ -19,16 +19,17 @@ description:
     C(when) limiting it to the two participants; each host learns its own role from the parameters.
   - The receiver runs an iperf server that serves exactly one test. The sender runs the client aimed
     at the receiver's test address, and retries only on "connection refused" until the server is up,
-    for at most O(connect_timeout) seconds. There are no sleeps and no port probes.
-  - Every iperf process has a hard deadline (O(max_time), by default max(120, 1.5 x O(time)) seconds)
+    for at most C(connect_timeout) seconds. There are no sleeps and no port probes.
+  - Every iperf process has a hard deadline (C(max_time), by default max(120, 1.5 x C(time)) seconds)
     enforced by a watchdog on the host, so none is left behind even when the controller goes away.
   - The raw output is written on the host under O(remote_dir). The action plugin of the same name
     fetches it to O(output_dir) on the controller and writes a record of the side there.
   - Commands are argument lists and never pass through a shell.
 author:
-  - apetools.iperf contributors
+  - apetools.iperf contributors (@apetools)
 extends_documentation_fragment:
   - action_common_attributes
+  - action_common_attributes.flow
 attributes:
   check_mode:
     support: full
@@ -39,6 +40,11 @@ attributes:
     platforms: posix
   action:
     support: full
+    details: An action plugin of the same name runs on the controller.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
 options:
   node:
     description: Id of the node under test (a key of O(nodes)).
@@ -57,8 +63,8 @@ options:
     default: 1
   nodes:
     description:
-      - The session's nodes, node id to device. A device has the inventory name O(nodes.host) and the
-        test address O(nodes.address) that traffic goes to.
+      - The session's nodes, node id to device. A device has the inventory name C(host) and the
+        test address C(address) that traffic goes to.
     type: dict
     required: true
   tpc:

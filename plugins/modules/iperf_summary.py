@@ -16,9 +16,10 @@ description:
     and writes C(summary.json) (a list, one record per test) and C(summary.csv) (the same rows).
   - A test with no record from one of its sides is recorded as failed, with the host named.
 author:
-  - apetools.iperf contributors
+  - apetools.iperf contributors (@apetools)
 extends_documentation_fragment:
   - action_common_attributes
+  - action_common_attributes.flow
 attributes:
   check_mode:
     support: none
@@ -28,6 +29,11 @@ attributes:
     platforms: all
   action:
     support: full
+    details: An action plugin of the same name runs on the controller.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
 options:
   run_dir:
     description: The run's folder, as returned by M(apetools.iperf.iperf_plan).

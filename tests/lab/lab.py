@@ -255,6 +255,13 @@ def _set_address(ns, dev, cidr):
     _ip(ns, "link", "set", dev, "up")
 
 
+def _mac(subnet, net, octet):
+    """A fixed MAC per address. A repaired host keeps its MAC, so the neighbours'
+    ARP caches stay right; with a fresh random MAC they point at nothing for up
+    to a minute and sshd looks dead."""
+    return f"02:a9:{subnet:02x}:{net:02x}:00:{octet:02x}"
+
+
 def _link_exists(ns, dev):
     return _ip(ns, "link", "show", "dev", dev, check=False).returncode == 0
 
@@ -269,7 +276,8 @@ def _ensure_switch(name, subnet):
     # The root namespace reaches the management network through this veth.
     uplink = _uplink(name)
     if not _link_exists(None, uplink):
-        _ip(None, "link", "add", uplink, "type", "veth", "peer", "name", "uplink", "netns", sw)
+        _ip(None, "link", "add", uplink, "address", _mac(subnet, 0, 1),
+            "type", "veth", "peer", "name", "uplink", "netns", sw)
     _ip(sw, "link", "set", "uplink", "master", "mgmt", "up")
     _set_address(None, uplink, f"198.18.{subnet}.1/24")
 
@@ -277,22 +285,28 @@ def _ensure_switch(name, subnet):
 def _ensure_host(name, subnet, host, info):
     sw, ns = _switch_ns(name), info["namespace"]
     _ensure_ns(ns)
-    for dev, bridge, addr in (("eth0", "mgmt", info["mgmt_address"]),
-                              ("eth1", "test", info["test_address"])):
+    octet = int(info["mgmt_address"].rsplit(".", 1)[1])
+    for net, dev, bridge, addr in ((0, "eth0", "mgmt", info["mgmt_address"]),
+                                   (1, "eth1", "test", info["test_address"])):
         port = f"{bridge[0]}-{host}"  # switch side, e.g. "m-node1"
         if not _link_exists(ns, dev):
             _ip(sw, "link", "del", port, check=False)  # orphan of an earlier attempt
-            _ip(sw, "link", "add", port, "type", "veth", "peer", "name", dev, "netns", ns)
+            _ip(sw, "link", "add", port, "type", "veth", "peer", "name", dev,
+                "address", _mac(subnet, net, octet), "netns", ns)
         _ip(sw, "link", "set", port, "master", bridge, "up")
         _set_address(ns, dev, f"{addr}/24")
     # Ansible's facts (ansible_default_ipv4) need a default route.
     _ip(ns, "route", "replace", "default", "via", f"198.18.{subnet}.1", "dev", "eth0")
 
 
+def _keygen(path, comment):
+    _run([_tool("ssh-keygen"), "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)])
+
+
 def _ensure_keys(state):
     key = state / "id_ed25519"
     if not key.exists():
-        _run([_tool("ssh-keygen"), "-q", "-t", "ed25519", "-N", "", "-C", "apetools-lab", "-f", str(key)])
+        _keygen(key, "apetools-lab")
     _write_if_changed(state / "authorized_keys", (state / "id_ed25519.pub").read_text(), 0o600)
     return key
 
@@ -328,7 +342,7 @@ def _start_sshd(state, name, host, info):
     hdir.mkdir(parents=True, exist_ok=True)
     hostkey = hdir / "ssh_host_ed25519_key"
     if not hostkey.exists():
-        _run([_tool("ssh-keygen"), "-q", "-t", "ed25519", "-N", "", "-C", host, "-f", str(hostkey)])
+        _keygen(hostkey, host)
     config = hdir / "sshd_config"
     changed = _write_if_changed(config, _sshd_config(state, hdir, name, host, info))
     pid = _sshd_pid(hdir / "sshd.pid", info["namespace"])
@@ -339,7 +353,16 @@ def _start_sshd(state, name, host, info):
     # Privilege separation directory; normally systemd's RuntimeDirectory creates it.
     os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
     # -E: sshd logs to syslog otherwise, and there may be none to tell why it died.
-    _run([_tool("ip"), "netns", "exec", info["namespace"], SSHD, "-f", str(config), "-E", str(hdir / "sshd.log")])
+    proc = _run([_tool("ip"), "netns", "exec", info["namespace"],
+                 SSHD, "-f", str(config), "-E", str(hdir / "sshd.log")], check=False)
+    if proc.returncode != 0:
+        raise LabError(f"sshd for {host} failed to start (rc={proc.returncode}):\n"
+                       f"{proc.stderr.strip()}\n{_log_tail(hdir)}")
+
+
+def _log_tail(hdir):
+    log = hdir / "sshd.log"
+    return f"{log}:\n{log.read_text()[-1000:]}" if log.exists() else f"{log}: missing"
 
 
 def _ssh_answers(addr, timeout=1.0):
@@ -359,11 +382,9 @@ def _wait_for_sshd(state, hosts, timeout=15.0):
     while waiting:
         waiting = {h: i for h, i in waiting.items() if not _ssh_answers(i["mgmt_address"])}
         if waiting and time.monotonic() > deadline:
-            host = next(iter(waiting))
-            log = state / "hosts" / host / "sshd.log"
-            tail = log.read_text()[-1000:] if log.exists() else "(no log)"
             raise LabError(f"sshd of {', '.join(waiting)} not answering on port 22 after "
-                           f"{timeout:.0f}s; {log}:\n{tail}")
+                           f"{timeout:.0f}s; "
+                           f"{_log_tail(state / 'hosts' / next(iter(waiting)))}")
         if waiting:
             time.sleep(0.05)
 
@@ -398,7 +419,7 @@ def _check_test_network(hosts):
 
 def _inventory(state, key, hosts):
     q = json.dumps  # a JSON string is a valid YAML scalar, and safely quoted
-    lines = [f"# Written by tests/lab/lab.py; `lab.py down` deletes it.", "all:", "  children:"]
+    lines = ["# Written by tests/lab/lab.py; `lab.py down` deletes it.", "all:", "  children:"]
     for group in ("nodes", "tpc"):
         lines += [f"    {group}:", "      hosts:"]
         members = [(h, i) for h, i in hosts.items() if i["group"] == group]
@@ -520,7 +541,8 @@ def main(argv=None):
         if args.command == "up":
             lab = up(args.name, args.nodes, args.tpcs, args.state_dir, args.subnet)
             for host, info in lab["hosts"].items():
-                print(f"{host} {info['namespace']} mgmt={info['mgmt_address']} test={info['test_address']}")
+                print(f"{host} {info['namespace']} "
+                      f"mgmt={info['mgmt_address']} test={info['test_address']}")
             print(lab["inventory"])
         elif args.command == "down":
             down(args.name, args.state_dir)

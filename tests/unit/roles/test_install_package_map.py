@@ -51,16 +51,23 @@ def test_map_has_both_packages_for_every_family(package_map):
         assert set(packages) == set(FLAVOURS), family
         for flavour in FLAVOURS:
             name = packages[flavour]
-            assert isinstance(name, str) and name.strip() == name and name, (family, flavour)
+            assert isinstance(name, str) and name.strip() == name and name, (
+                family,
+                flavour,
+            )
 
 
 def test_every_claimed_platform_has_a_family_in_the_map(package_map, platforms):
     assert platforms, "meta/main.yml claims no platforms"
     for platform in platforms:
         name = platform["name"]
-        assert name in PLATFORM_FAMILY, f"no OS family known for platform {name}; extend PLATFORM_FAMILY"
+        assert (
+            name in PLATFORM_FAMILY
+        ), f"no OS family known for platform {name}; extend PLATFORM_FAMILY"
         family = PLATFORM_FAMILY[name]
-        assert family in package_map, f"platform {name} (family {family}) has no packages in vars/main.yml"
+        assert (
+            family in package_map
+        ), f"platform {name} (family {family}) has no packages in vars/main.yml"
 
 
 def test_every_family_in_the_map_is_claimed(package_map, platforms):
@@ -102,12 +109,21 @@ def _render(os_family: str, **overrides):
 
     loader = DataLoader()
     try:  # ansible-core >= 2.19 only templates trusted strings
-        role_vars = loader.load_from_file(str(ROLE / "vars" / "main.yml"), trusted_as_template=True)
-        defaults = loader.load_from_file(str(ROLE / "defaults" / "main.yml"), trusted_as_template=True)
+        role_vars = loader.load_from_file(
+            str(ROLE / "vars" / "main.yml"), trusted_as_template=True
+        )
+        defaults = loader.load_from_file(
+            str(ROLE / "defaults" / "main.yml"), trusted_as_template=True
+        )
     except TypeError:
         role_vars = loader.load_from_file(str(ROLE / "vars" / "main.yml"))
         defaults = loader.load_from_file(str(ROLE / "defaults" / "main.yml"))
-    variables = {**defaults, **overrides, **role_vars, "ansible_facts": {"os_family": os_family}}
+    variables = {
+        **defaults,
+        **overrides,
+        **role_vars,
+        "ansible_facts": {"os_family": os_family},
+    }
     templar = Templar(loader=loader, variables=variables)
     return list(templar.template(role_vars["iperf_install_packages"]))
 
@@ -137,7 +153,10 @@ def test_version_2_installs_both(family, version, package_map):
 
 @pytest.mark.parametrize("force", [True, "true", "yes"])
 def test_force_iperf2_with_version_3(force):
-    assert _render("Debian", iperf_version=3, iperf_install_iperf2=force) == ["iperf3", "iperf"]
+    assert _render("Debian", iperf_version=3, iperf_install_iperf2=force) == [
+        "iperf3",
+        "iperf",
+    ]
 
 
 @pytest.mark.parametrize("force", [False, "false", "no"])

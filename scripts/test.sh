@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs the whole test suite: unit tests, linters,
+# ansible-test sanity and units, and the integration tests that run the real
+# playbooks over real SSH on a namespace lab.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh --test
+export PATH="$PWD/.venv/bin:$PATH"
+status=0
+run() {
+  echo "=== $*"
+  "$@" || { echo "=== FAILED: $*"; status=1; }
+}
+run yamllint -s .
+run ansible-lint --profile production
+run tests/ansible_test/run.sh sanity units
+run python -m pytest -p no:cacheprovider -n 2 tests/unit
+run python -m pytest -p no:cacheprovider -v tests/integration
+exit $status

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs ansible-test (sanity and units) on a copy of the collection, laid out
+# where ansible-test wants it: .../ansible_collections/apetools/iperf (a
+# symlink does not work).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+venv=$root/.venv
+work=${APETOOLS_ANSIBLE_TEST_DIR:-/tmp/apetools-ansible-test}
+
+# ansible-test downloads get-pip from a host we cannot reach; give it a stand-in.
+pip_version=$("$venv/bin/python" - <<'PY'
+import re, ansible_test, os
+path = os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')
+print(re.search(r"pip='([0-9.]+)'", open(path).read()).group(1))
+PY
+)
+mkdir -p ~/.ansible/test/cache
+cp "$root/tests/ansible_test/get_pip_standin.py" ~/.ansible/test/cache/get_pip_${pip_version//./_}.py
+
+rm -rf "$work"
+mkdir -p "$work/ansible_collections/apetools/iperf"
+# Only what git tracks (and untracked files not ignored), as in a fresh clone.
+(cd "$root" && git ls-files -z --cached --others --exclude-standard | grep -zv '^.collections/' |
+  xargs -0 cp --parents -t "$work/ansible_collections/apetools/iperf")
+cd "$work/ansible_collections/apetools/iperf"
+git init -q . && git add -A >/dev/null   # ansible-test sanity reads the file list from git
+export PATH="$venv/bin:$PATH"
+status=0
+for step in ${*:-sanity units}; do
+  case $step in
+    sanity) ansible-test sanity --python 3.11 --requirements --color no || status=1 ;;
+    units) ansible-test units --python 3.11 --requirements --color no || status=1 ;;
+    *) echo "unknown step: $step" >&2; exit 2 ;;
+  esac
+done
+exit $status

@@ -1,0 +1,78 @@
+"""Fixtures for the integration tests: a namespace lab and real playbook runs."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'lab'))
+
+import lab as lab_builder  # noqa: E402  pylint: disable=wrong-import-position
+
+BIN = os.path.join(ROOT, '.venv', 'bin')
+
+
+class Run(object):
+    """One ansible-playbook run and what it left in its output folder."""
+
+    def __init__(self, process, output_dir):
+        self.process = process
+        self.output_dir = output_dir
+        self.run_dir = os.path.realpath(os.path.join(output_dir, 'latest'))
+
+    @property
+    def rc(self):
+        return self.process.returncode
+
+    @property
+    def output(self):
+        return self.process.stdout
+
+    def summary(self):
+        with open(os.path.join(self.run_dir, 'summary.json')) as handle:
+            return json.load(handle)
+
+    def raw(self, name):
+        with open(os.path.join(self.run_dir, name)) as handle:
+            return handle.read()
+
+
+def ansible_env(**extra):
+    env = dict(os.environ)
+    env['PATH'] = BIN + os.pathsep + env.get('PATH', '')
+    env['ANSIBLE_CONFIG'] = os.path.join(ROOT, 'ansible.cfg')
+    env['ANSIBLE_FORCE_COLOR'] = '0'
+    env['ANSIBLE_NOCOLOR'] = '1'
+    env.update(extra)
+    return env
+
+
+def run_playbook(playbook, inventory, output_dir, *args, timeout=900, env=None):
+    argv = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook,
+            '-e', 'iperf_output_dir=%s' % output_dir] + list(args)
+    process = subprocess.run(argv, cwd=ROOT, env=ansible_env(**(env or {})), stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
+    sys.stdout.write(process.stdout[-6000:])
+    return Run(process, output_dir)
+
+
+@pytest.fixture(scope='session')
+def lab():
+    """A lab of two nodes and one TPC, each a namespace with its own sshd."""
+    name = 'it%d' % (os.getpid() % 1000)
+    info = lab_builder.up(name, nodes=2)
+    try:
+        yield info
+    finally:
+        lab_builder.down(name)
+
+
+@pytest.fixture
+def no_iperf_left(lab):
+    """After the test, no iperf process may be left in any of the lab's namespaces."""
+    yield
+    left = dict((host, lab_builder.iperf_pids_in_namespace(data['namespace']))
+                for host, data in lab['hosts'].items())
+    assert not any(left.values()), 'iperf processes left behind: %r' % left
