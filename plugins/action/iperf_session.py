@@ -27,7 +27,7 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import
 
 class ActionModule(ActionBase):
 
-    TRANSFERS_FILES = True
+    TRANSFERS_FILES = False
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
