@@ -6,6 +6,9 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import binascii
+import os
+
 from ansible.plugins.action import ActionBase
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import normalize_options
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import devices, directions, plan, repetitions
@@ -49,27 +52,52 @@ class ActionModule(ActionBase):
             options = dict((name, value(var)) for name, var in OPTION_VARS.items())
             options['port'] = value('iperf_port')
             options = normalize_options(dict((k, v) for k, v in options.items() if v is not None))
+            preflight = self._preflight(hostvars, node_hosts + tpc_hosts)
             tests = plan(nodes, tpc, directions(value('iperf_directions')), repetitions(value('iperf_repetitions', 1)),
                          options['port'], int(value('iperf_port_count', 100)),
                          value('iperf_filename_prefix'), value('iperf_filename_base'),
-                         node_order=[node_id for node_id in nodes])
+                         node_order=[node_id for node_id in nodes],
+                         busy_ports=dict((host, found.get('busy_ports')) for host, found in preflight.items()))
         except (IperfConfigurationError, ValueError, TypeError) as exc:
             result.update(failed=True, msg='iperf session configuration: %s' % exc)
             return result
 
         # Hosts that failed the preflight check take no part; their tests are
         # recorded as failed with the cause, and the others still run.
-        problems = args.get('host_errors') or {}
+        problems = dict((host, self._host_error(host, found)) for host, found in preflight.items())
+        problems.update(args.get('host_errors') or {})
         for test in tests:
             causes = [problems[host] for host in (test['sender'], test['receiver']) if problems.get(host)]
             if causes:
                 test['error'] = '; '.join(causes)
         run_dir = create_run_dir(value('iperf_output_dir', 'iperf-results'))
+        # Run folders are unique per controller; the id must be unique across controllers too.
+        run_id = '%s-%s' % (os.path.basename(run_dir), binascii.hexlify(os.urandom(4)).decode())
+        # No test can outlast its deadlines, so neither can the run: its host leases expire then.
+        max_duration = sum(options['connect_timeout'] + options['max_time'] + 30 for test in tests) + 600
         write_json('%s/%s' % (run_dir, PLAN_FILE), dict(tests=tests, options=options, nodes=nodes, tpc=tpc,
                                                          min_bps=value('iperf_min_bps')))
-        result.update(changed=True, run_dir=run_dir, tests=tests, options=options, nodes=nodes, tpc=tpc,
+        result.update(changed=True, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests, options=options, nodes=nodes, tpc=tpc,
                       msg='%d tests planned; results go to %s' % (len(tests), run_dir))
         return result
+
+    def _preflight(self, hostvars, hosts):
+        """The preflight results that the session playbook registered, by host."""
+        name = self._task.args.get('preflight_var', 'iperf_preflight')
+        found = {}
+        for host in hosts:
+            host_vars = hostvars.get(host, {})
+            if name in host_vars:
+                found[host] = self._templar.template(host_vars[name]) or {}
+        return found
+
+    @staticmethod
+    def _host_error(host, found):
+        if found.get('unreachable'):
+            return 'host %s was unreachable before the run: %s' % (host, str(found.get('msg', '')).strip())
+        if found.get('failed'):
+            return 'host %s cannot take part: %s' % (host, str(found.get('msg', '')).strip())
+        return None
 
     def _var(self, task_vars):
         def value(name, default=None):

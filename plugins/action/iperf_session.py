@@ -13,7 +13,6 @@ __metaclass__ = type
 
 import json
 import os
-import shlex
 
 from ansible.errors import AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
@@ -47,8 +46,12 @@ class ActionModule(ActionBase):
             self._write_record(output_dir, record, '%s.unreachable' % this_host)
             raise
         result.update(module_result)
+        output = result.pop('output', None)
         if output_dir and result.get('role') and result.get('remote_path') and not self._task.check_mode:
-            self._fetch(result, output_dir)
+            if output is None:
+                self._fetch(result, output_dir)
+            else:
+                self._store(result, output_dir, output)
         if output_dir and result.get('role') and not self._task.check_mode:
             record.update((key, result.get(key)) for key in (
                 'role', 'sender', 'receiver', 'direction', 'filename', 'file', 'argv', 'attempts',
@@ -58,24 +61,30 @@ class ActionModule(ActionBase):
             result['msg'] = result.get('error') or describe_side(record if output_dir else dict(record, **result))
         return result
 
+    def _store(self, result, output_dir, output):
+        local = self._local_path(output_dir, result['filename'])
+        with open(local, 'x') as handle:
+            handle.write(output)
+        result['file'] = os.path.basename(local)
+
     def _fetch(self, result, output_dir):
-        """Bring the raw file back; never overwrite a file already there."""
-        local = unique_path(os.path.join(output_dir, result['filename']))
-        os.makedirs(output_dir, exist_ok=True)
+        """Bring a large raw file back without holding it in a result."""
+        local = self._local_path(output_dir, result['filename'])
         try:
             self._connection.fetch_file(result['remote_path'], local)
         except Exception as exc:  # pylint: disable=broad-except
-            # The measurement is still in the record and on the host.
-            fetch_error = 'could not fetch %s from %s: %s' % (result['remote_path'],
-                                                               self._task_vars_host(), exc)
+            # The measurement is still in the record, and the file on the host.
+            fetch_error = 'could not fetch %s from %s: %s' % (result['remote_path'], self._task_vars_host(), exc)
             result['error'] = '%s; %s' % (result['error'], fetch_error) if result.get('error') else fetch_error
-            result['succeeded'] = False
-            result['failed'] = True
+            result.update(succeeded=False, failed=True)
             return
         result['file'] = os.path.basename(local)
-        # The copy on the host is no longer needed once it is here; the path was
-        # built from checked names and is quoted anyway.
-        self._low_level_execute_command('rm -f -- %s' % shlex.quote(result['remote_path']))
+
+    @staticmethod
+    def _local_path(output_dir, filename):
+        """Never overwrite a file already there."""
+        os.makedirs(output_dir, exist_ok=True)
+        return unique_path(os.path.join(output_dir, filename))
 
     def _task_vars_host(self):
         return getattr(self._play_context, 'remote_addr', None) or 'the host'

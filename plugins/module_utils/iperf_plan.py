@@ -79,13 +79,26 @@ def repetitions(value):
     return count
 
 
+def free_port(index, port, port_count, busy):
+    """The test's port: the next one in the cycle that nothing else holds."""
+    for step in range(port_count):
+        candidate = port + (index + step) % port_count
+        if candidate not in busy:
+            return candidate
+    raise IperfConfigurationError('every port from %d to %d is taken on the receiver (%s)'
+                                  % (port, port + port_count - 1, ', '.join(str(p) for p in sorted(busy)[:10])))
+
+
 def plan(nodes, tpc, direction_list, repetition_count, port, port_count=100,
-         filename_prefix=None, filename_base=None, node_order=None):
+         filename_prefix=None, filename_base=None, node_order=None, busy_ports=None):
     """Every test of the matrix, repetitions outermost, in inventory order.
 
     Each test has its own port, cycling through ``port_count`` ports, so a
-    client can never reach the server of another test.
+    client can never reach the server of another test. A port that another
+    program holds on the receiver (``busy_ports``: host -> ports) is skipped:
+    never stop a process we did not start.
     """
+    busy_ports = busy_ports or {}
     if port_count < 1 or port + port_count - 1 > MAX_PORT:
         raise IperfConfigurationError('iperf_port %r with iperf_port_count %r runs past port %d'
                                       % (port, port_count, MAX_PORT))
@@ -107,7 +120,7 @@ def plan(nodes, tpc, direction_list, repetition_count, port, port_count=100,
                     receiver=pair.receiver['host'],
                     sender_address=pair.sender['address'],
                     receiver_address=pair.receiver['address'],
-                    port=port + index % port_count,
+                    port=free_port(index, port, port_count, set(busy_ports.get(pair.receiver['host']) or ())),
                     filename=filename,
                     files=dict(sender=side_filename(filename, 'sender'),
                                receiver=side_filename(filename, 'receiver')),

@@ -4,46 +4,53 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-"""Turn raw iperf output (iperf3 ``-J`` JSON, iperf2 human or CSV text) into
-one measurement dict.
-
-Pure Python 3 (3.8+), standard library only: it runs on the controller and,
-as module_utils, on the managed hosts.
-
-Each parser reads the output of ONE side (client or server) and returns a
-measurement with exactly the keys in ``MEASUREMENT_KEYS``::
-
-    error               None, or one sentence (iperf's own text where it gave one)
-    protocol            'tcp' / 'udp' (None when unknown)
-    streams             int: parallel streams
-    duration_s          float: seconds the figures cover
-    sent_bps            float bits/s: what the test's SENDER sent
-    received_bps        float bits/s: what the test's RECEIVER received
-    sent_bytes          int
-    received_bytes      int
-    retransmits         int: TCP retransmits counted by the sender
-    jitter_ms           float: UDP, receiver side
-    lost_percent        float: UDP, receiver side
-    lost_packets        int: UDP, receiver side
-    packets             int: UDP datagrams (receiver's total, else the sender's count)
-    cpu_local_percent   float: iperf3 host_total of the side that printed the output
-    cpu_remote_percent  float: iperf3 remote_total
-    intervals           list of {'start', 'end', 'bps'}: per interval, summed over
-                        streams, as seen by the side that printed the output
-                        (empty list when there are none)
-    reverse             None, or for bidirectional tests (iperf3 --bidir, iperf2
-                        --full-duplex) a dict with the keys in DIRECTION_KEYS
-                        for the server -> client direction
-    role                'client' / 'server' (None when it cannot be told)
-
-"sent" and "received" always mean the sender and the receiver of the test's
-traffic, whichever host printed the output: in a reverse (-R) test the server
-sends. A figure that the side could not know is None, not 0 (an iperf3
-server's JSON holds zeros for the client's half).
-
-Nothing here raises on bad output: empty, truncated or garbled text gives a
-measurement whose ``error`` says what was wrong.
-"""
+# Turn raw iperf output (iperf3 ``-J`` JSON, iperf2 human or CSV text) into
+# one measurement dict.
+#
+# Pure Python 3 (3.8+), standard library only: it runs on the controller and,
+# as module_utils, on the managed hosts.
+#
+# Each parser reads the output of ONE side (client or server) and returns a
+# measurement with exactly the keys in ``MEASUREMENT_KEYS``::
+#
+#     error               None, or one sentence (iperf's own text where it gave one)
+#     protocol            'tcp' / 'udp' (None when unknown)
+#     streams             int: parallel streams
+#     duration_s          float: seconds the figures cover
+#     sent_bps            float bits/s: what the test's SENDER sent
+#     received_bps        float bits/s: what the test's RECEIVER received
+#     sent_bytes          int
+#     received_bytes      int
+#     retransmits         int: TCP retransmits counted by the sender
+#     jitter_ms           float: UDP, receiver side
+#     lost_percent        float: UDP, receiver side
+#     lost_packets        int: UDP, receiver side
+#     packets             int: UDP datagrams (receiver's total, else the sender's count)
+#     cpu_local_percent   float: iperf3 host_total of the side that printed the output
+#     cpu_remote_percent  float: iperf3 remote_total
+#     intervals           list of {'start', 'end', 'bps'}: per interval, summed over
+#                         streams, as seen by the side that printed the output
+#                         (empty list when there are none)
+#     reverse             None, or for bidirectional tests (iperf3 --bidir, iperf2
+#                         --full-duplex) a dict with the keys in DIRECTION_KEYS
+#                         for the server -> client direction
+#     role                'client' / 'server' (None when it cannot be told)
+#
+# "sent" and "received" always mean the sender and the receiver of the test's
+# traffic, whichever host printed the output: in a reverse (-R) test the server
+# sends. A figure that the side could not know is None, not 0 (an iperf3
+# server's JSON holds zeros for the client's half).
+#
+# Nothing here raises on bad output: empty, truncated or garbled text gives a
+# measurement whose ``error`` says what was wrong.
+#
+# iperf2: pass stdout with stderr appended (iperf 2.1.8 reports connection
+# errors on stderr only, and exits 0). Human figures are as precise as iperf
+# printed them (3-4 significant digits; -f b gives exact ones); KBytes, MBytes
+# are powers of 1024, Kbits, Mbits powers of 1000. With parallel streams the
+# [SUM] line is the figure, else the sum of the streams' own lines. TCP CSV
+# output does not tell which side printed it: pass role='client'/'server'
+# (without it, it is read as a client's: sent figures).
 
 import json
 import re
@@ -364,6 +371,7 @@ _UDP_STATS_RE = re.compile(
 _WRITES_RE = re.compile(r'^\s+(?P<writes>\d+)/(?P<errors>\d+)\s+(?P<rtry>\d+)(?:\s|$)')
 _SENT_RE = re.compile(r'^\[\s*(?P<id>[^\]]*?)\s*\]\s+Sent\s+(?P<count>\d+)\s+datagrams')
 _ID_RE = re.compile(r'^\[\s*(?P<id>[^\]]*?)\s*\]')
+_SUM_COUNT_RE = re.compile(r'^\*?SUM-(\d+)')
 _CSV_RE = re.compile(r'^\d{8,14}(?:\.\d+)?,')
 _FAILED_RE = re.compile(
     r'(?i)\b(?:(?:tcp|udp)\s+)?(?:connect|read|write\d?|recv|send\w*|bind|listen|accept'
@@ -378,7 +386,7 @@ _BYTE_UNITS = {'': 1, 'K': 1024, 'M': 1024 ** 2, 'G': 1024 ** 3, 'T': 1024 ** 4}
 _BIT_UNITS = {'': 1, 'K': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12}
 
 
-class _Record(object):
+class _Record:
     """One report line: one stream (or the sum) over one interval."""
 
     __slots__ = ('key', 'is_sum', 'star', 'start', 'end', 'bytes', 'bps',
@@ -455,6 +463,8 @@ def _parse_iperf2(text, role_hint):
     full_duplex = False
     rtry_column = False
     connect_failed_hint = False
+    connections = 0
+    sum_count = None  # N of [SUM-N] (--sum-only prints no per-stream lines)
     csv_lines = []
 
     for line in text.splitlines():
@@ -473,6 +483,10 @@ def _parse_iperf2(text, role_hint):
                     records.append(record)
                     if record.total is not None:
                         protocol = 'udp'
+                    if record.is_sum:
+                        count = _SUM_COUNT_RE.match(match.group('id').strip())
+                        if count:
+                            sum_count = max(sum_count or 0, int(count.group(1)))
                 continue
             if stripped.startswith('[ ID]'):
                 rtry_column = 'Rtry' in stripped
@@ -480,6 +494,7 @@ def _parse_iperf2(text, role_hint):
                     protocol = 'udp'
                 continue
             if 'connected with' in stripped:
+                connections += 1
                 if '(reverse)' in stripped:
                     reverse_test = True
                 if '(full-duplex)' in stripped:
@@ -564,7 +579,9 @@ def _parse_iperf2(text, role_hint):
         reverse = _iperf2_direction([r for r in own if r.flow == 'backward'], [], {},
                                     acting_client, 'backward', False)
         reverse.pop('_streams', None)
-    streams = main.pop('_streams', None)
+    streams = main.pop('_streams', None) or sum_count
+    if streams is None and own and connections:
+        streams = connections
 
     measurement = new_measurement(error=error, protocol=protocol, streams=streams,
                                   role=role, reverse=reverse)
@@ -641,6 +658,7 @@ def _csv_records(lines, role):
             key, is_sum = ident, False
         record = _Record(key, is_sum, False, start, stop, nbytes, bps)
         total = -1
+        jitter = lost = None
         if len(fields) >= 14:
             udp = True
             try:

@@ -27,7 +27,10 @@ RETRY_PAUSE_MAX = 0.5
 WATCHDOG_GRACE = 5
 # How long an iperf2 server may keep printing after its final report.
 IPERF2_FLUSH = 0.3
+# How long a partial iperf2 report must stand unchanged to count as final.
+IPERF2_QUIET = 3.0
 POLL = 0.05
+IPERF_ROLE = dict(sender='client', receiver='server')
 
 
 def _refused(error):
@@ -55,8 +58,9 @@ def unique_path(path):
 class Side(object):
     """One participant's part of a test."""
 
-    def __init__(self, options, role, own_address, peer_address, output_path, clock=time.monotonic):
+    def __init__(self, options, role, own_address, peer_address, output_path, pids, clock=time.monotonic):
         self.options = options
+        self.pids = pids
         self.role = role
         self.own_address = own_address
         self.peer_address = peer_address
@@ -75,11 +79,12 @@ class Side(object):
         started = self.clock()
         argv = self.argv
         if self.role == 'receiver':
+            self.cleared = self.pids.clear_stale(self.options['port'])
             # The server waits for the sender to connect, then for the test.
             result = self._run_once(argv, self.options['connect_timeout'] + self.options['max_time'])
         else:
             result = self._run_client(argv, started)
-        result.update(role=self.role, argv=argv, attempts=self.attempts,
+        result.update(role=self.role, argv=argv, attempts=self.attempts, cleared=getattr(self, 'cleared', []),
                       duration_s=round(self.clock() - started, 3))
         return result
 
@@ -104,19 +109,27 @@ class Side(object):
         path = unique_path(self.output_path)
         deadline = self.clock() + seconds
         timed_out = False
+        iperf2 = self.options['version'] == 2
         with open(path, 'xb') as stdout, open(os.devnull, 'rb') as stdin:
+            # iperf2 reports connection errors on stderr only: keep them in
+            # its raw file, as 2>&1 would. iperf3's JSON must stay clean.
             process = subprocess.Popen(watchdog(argv, seconds), stdin=stdin, stdout=stdout,
-                                       stderr=subprocess.PIPE, start_new_session=True)
+                                       stderr=subprocess.STDOUT if iperf2 else subprocess.PIPE,
+                                       start_new_session=True)
             self.pid = process.pid
+            pid_file = self.pids.claim(process.pid, argv) if self.role == 'receiver' else None
             try:
                 timed_out = self._wait(process, path, deadline)
             finally:
                 stopped = stop(process)
-            stderr = process.stderr.read().decode('utf-8', 'replace').strip()
-            process.stderr.close()
+                if pid_file:
+                    self.pids.release(pid_file)
+            stderr = '' if iperf2 else process.stderr.read().decode('utf-8', 'replace').strip()
+            if process.stderr:
+                process.stderr.close()
         with open(path, 'rb') as handle:
             text = handle.read().decode('utf-8', 'replace')
-        measurement = parse_output(text, self.options['version'])
+        measurement = parse_output(text, self.options['version'], role=IPERF_ROLE[self.role])
         error = measurement.get('error')
         if timed_out:
             error = ('%s did not finish within %.0f s and was stopped%s'
@@ -124,6 +137,10 @@ class Side(object):
                         ' (no sender connected)' if self.role == 'receiver' and not text.strip() else ''))
         elif error and stderr:
             error = '%s (%s)' % (error, stderr.splitlines()[-1])
+        elif not error and process.returncode not in (0, None) and not measurement.get('received_bps') \
+                and not measurement.get('sent_bps'):
+            error = 'iperf exited with status %s and measured nothing%s' % (
+                process.returncode, ': %s' % stderr.splitlines()[-1] if stderr else '')
         return dict(rc=process.returncode, stopped=stopped, timed_out=timed_out, stderr=stderr[-2000:],
                     output_path=path, measurement=measurement, error=error)
 
@@ -137,18 +154,30 @@ class Side(object):
                 return True
             if iperf2_server:
                 # iperf2 has no one-off server: stop it once its report is out.
-                if finished_at is None and self._iperf2_report_done(path):
+                if finished_at is None and self._iperf2_report_done(path, now):
                     finished_at = now
                 if finished_at is not None and now - finished_at >= IPERF2_FLUSH:
                     return False
             time.sleep(POLL)
         return False
 
-    def _iperf2_report_done(self, path):
+    def _iperf2_report_done(self, path, now):
+        """Whether the iperf2 server has printed the test's final report.
+
+        A whole-test line looks like an interval line that starts at 0, so a
+        report counts as final when it covers the test's time, or when the
+        output has then been quiet for longer than an interval (the sender
+        stopped early).
+        """
+        size = os.path.getsize(path)
+        if size != getattr(self, '_seen_size', None):
+            self._seen_size, self._seen_at = size, now
         with open(path, 'rb') as handle:
-            measurement = parse_output(handle.read().decode('utf-8', 'replace'), 2)
-        return (measurement.get('received_bps') is not None
-                and (measurement.get('streams') or 1) >= self.options['parallel'])
+            measurement = parse_output(handle.read().decode('utf-8', 'replace'), 2, role='server')
+        if measurement.get('received_bps') is None or (measurement.get('streams') or 1) < self.options['parallel']:
+            return False
+        quiet = now - self._seen_at >= max(IPERF2_QUIET, 1.5 * (self.options['interval'] or 0))
+        return (measurement.get('duration_s') or 0) >= 0.9 * self.options['time'] or quiet
 
 
 def stop(process):

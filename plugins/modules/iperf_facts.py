@@ -34,6 +34,20 @@ options:
   binary:
     description: Name or path of the required binary, when it is not C(iperf3) (version 3) or C(iperf) (version 2).
     type: str
+  port:
+    description: First port of the range to check for listeners (Linux only, read from C(/proc/net), never by connecting).
+    type: int
+  port_count:
+    description: How many ports from O(port) to check.
+    type: int
+    default: 100
+  this_host:
+    description: Inventory name of the host, to tell the ports held by stale iperf servers of this collection (see O(pid_dir)).
+    type: str
+  pid_dir:
+    description: Folder of the pid files that M(apetools.iperf.iperf_session) writes for its servers.
+    type: path
+    default: /var/tmp/apetools-iperf/pids
 '''
 
 EXAMPLES = r'''
@@ -47,6 +61,17 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+busy_ports:
+  description: Ports of the range that something listens on (TCP) or is bound to (UDP), except stale servers of ours.
+  returned: when O(port) is given
+  type: list
+  elements: int
+  sample: [5203]
+stale_ports:
+  description: Ports of the range held by a stale iperf server of this collection, which a test clears before it starts.
+  returned: when O(port) is given
+  type: list
+  elements: int
 iperf3:
   description: The iperf3 binary, or null when there is none.
   returned: always
@@ -75,9 +100,11 @@ iperf2:
       sample: 2.1.8
 '''
 
+import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
 
 _VERSION = re.compile(r'iperf (?:version )?(\d+\.\d+(?:\.\d+)?)')
 
@@ -92,9 +119,35 @@ def find(module, name, argv_tail):
     return dict(path=path, version=match.group(1) if match else None)
 
 
+def listening_ports(first, count):
+    """Local ports in [first, first + count) that a socket holds, from /proc/net."""
+    found = set()
+    for name, states in (('tcp', ('0A',)), ('tcp6', ('0A',)), ('udp', None), ('udp6', None)):
+        try:
+            with open(os.path.join('/proc/net', name)) as handle:
+                lines = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) < 4 or (states and fields[3] not in states):
+                continue
+            port = int(fields[1].rsplit(':', 1)[1], 16)
+            if first <= port < first + count:
+                found.add(port)
+    return sorted(found)
+
+
 def main():
     module = AnsibleModule(
-        argument_spec=dict(require=dict(type='int', choices=[2, 3]), binary=dict(type='str')),
+        argument_spec=dict(
+            require=dict(type='int', choices=[2, 3]),
+            binary=dict(type='str'),
+            port=dict(type='int'),
+            port_count=dict(type='int', default=100),
+            this_host=dict(type='str'),
+            pid_dir=dict(type='path', default='/var/tmp/apetools-iperf/pids'),
+        ),
         supports_check_mode=True,
     )
     require, binary = module.params['require'], module.params['binary']
@@ -107,6 +160,12 @@ def main():
                 'ansible-playbook apetools.iperf.install%s'
                 % (key, binary or ('iperf3' if require == 3 else 'iperf'), ' -e iperf_version=2' if require == 2 else ''),
             **found)
+    port = module.params['port']
+    if port:
+        pids = PidFiles(module.params['pid_dir'], module.params['this_host'] or '')
+        busy = listening_ports(port, module.params['port_count'])
+        stale = [p for p in busy if module.params['this_host'] and pids.is_ours(p)]
+        found.update(busy_ports=[p for p in busy if p not in stale], stale_ports=stale)
     module.exit_json(changed=False, **found)
 
 

@@ -53,6 +53,13 @@ options:
   host_errors:
     description: Host name to the reason it cannot take part; its tests are recorded as failed with that reason.
     type: dict
+  preflight_var:
+    description:
+      - Name of the variable where each host registered the result of M(apetools.iperf.iperf_facts).
+        A host whose check failed or was unreachable takes no part, and its tests are recorded as failed
+        with the cause; ports that other programs hold on a receiver are skipped.
+    type: str
+    default: iperf_preflight
 '''
 
 EXAMPLES = r'''
@@ -68,6 +75,15 @@ run_dir:
   returned: success
   type: str
   sample: /home/user/iperf-results/20261126T130501
+run_id:
+  description: The run's id, unique across controllers; it names the run's leases on the hosts.
+  returned: success
+  type: str
+  sample: 20261126T130501-5f3a9c01
+max_duration_s:
+  description: The longest the run can take, every test running to its deadline; the hosts' leases expire then.
+  returned: success
+  type: float
 tests:
   description: The planned tests, in order, with node, direction, repetition, sender, receiver, their addresses, port and file names.
   returned: success

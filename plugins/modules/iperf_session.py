@@ -87,6 +87,19 @@ options:
     description: Folder on the host where the raw output is written. Created if missing.
     type: path
     default: /var/tmp/apetools-iperf
+  pid_dir:
+    description:
+      - Folder on the host for the pid files of the iperf servers the module starts. A server that an
+        earlier, killed run left on the test's port is stopped through its pid file (never by name),
+        and only if it still runs the recorded command.
+    type: path
+    default: /var/tmp/apetools-iperf/pids
+  inline_limit:
+    description:
+      - Raw output up to this many bytes comes back in the module's result, which saves a file transfer;
+        larger output stays on the host for the action plugin to fetch.
+    type: int
+    default: 1048576
   output_dir:
     description:
       - Folder on the controller where the action plugin stores the fetched file and the side record.
@@ -171,7 +184,7 @@ remote_path:
   description: Where the raw output is on the host.
   returned: when the test ran
   type: str
-  sample: /var/tmp/apetools-iperf/dut1/dut1_to_node_rep1.receiver.iperf
+  sample: /var/tmp/apetools-iperf/dut1/20261126T130501/dut1_to_node_rep1.receiver.iperf
 argv:
   description: The iperf command this host ran, as a list.
   returned: always
@@ -194,6 +207,15 @@ measurement:
       C(reverse) and C(role).
   returned: when the test ran
   type: dict
+output:
+  description: The raw output, when it is at most O(inline_limit) bytes. The action plugin stores it and drops it from the result.
+  returned: when the test ran and the output is small
+  type: str
+cleared_stale_pids:
+  description: Pids of stale iperf servers of an earlier run that held the test's port and were stopped.
+  returned: when the test ran
+  type: list
+  elements: int
 attempts:
   description: How many times the client was started (it retries while the server is not up yet).
   returned: when the test ran
@@ -211,6 +233,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import (
     normalize_options,
 )
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import Side
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import (
     IperfConfigurationError,
@@ -234,6 +257,8 @@ def main():
             filename_prefix=dict(type='str'),
             filename_base=dict(type='str'),
             remote_dir=dict(type='path', default='/var/tmp/apetools-iperf'),
+            pid_dir=dict(type='path', default='/var/tmp/apetools-iperf/pids'),
+            inline_limit=dict(type='int', default=1048576),
             output_dir=dict(type='path'),
             options=dict(type='dict', default={}),
         ),
@@ -254,7 +279,8 @@ def main():
             own, peer = (sender, receiver) if role == 'sender' else (receiver, sender)
             name = side_filename(filename, role)
             side = Side(options, role, own.get('address'), peer.get('address'),
-                        os.path.join(params['remote_dir'], this_host, name))
+                        os.path.join(params['remote_dir'], name),
+                        PidFiles(params['pid_dir'], this_host))
             result.update(filename=name, argv=side.argv)
             if module.check_mode:
                 return result
@@ -262,7 +288,10 @@ def main():
             ran = side.run()
             result.update(remote_path=ran['output_path'], measurement=ran['measurement'],
                           attempts=ran['attempts'], duration_s=ran['duration_s'], error=ran['error'],
-                          rc=ran['rc'], stderr=ran['stderr'])
+                          rc=ran['rc'], stderr=ran['stderr'], cleared_stale_pids=ran['cleared'])
+            if os.path.getsize(ran['output_path']) <= params['inline_limit']:
+                with open(ran['output_path'], 'rb') as handle:
+                    result['output'] = handle.read().decode('utf-8', 'replace')
             return result
 
         parameters = Parameters(params['node'], params['direction'])

@@ -1,0 +1,311 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How much does apetools.iperf.session cost per test, and does it measure what iperf3 measures?
+
+Builds a namespace lab (tests/lab/lab.py), then, R rounds in a row, runs a
+session of 8 one-second tests and one of 2 over ssh, the same with a raw ssh
+script, and the session over paramiko. (8-test wall - 2-test wall) / 6 - 1 s
+is the cost of one test beyond its traffic: the fixed costs (ansible-playbook
+start, preflight, summary) are in both runs and cancel out.
+
+    .venv/bin/python bench/bench.py [--quick] [--rounds N]
+
+Python stdlib only. Prints a table, writes bench/results/latest.json, and
+always takes the lab down. Exits 0 whether targets are met or not; 1 when a
+run failed (a failed run is not a figure).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / 'bench'
+BIN = ROOT / '.venv' / 'bin'
+sys.path.insert(0, str(ROOT / 'tests' / 'lab'))
+import lab  # noqa: E402  pylint: disable=wrong-import-position
+
+TEST_TIME = 1  # seconds of traffic per test
+# The big session has 8 tests, the small one 2; the difference is 6 tests.
+BIG = dict(nodes=['node1', 'node2'], repetitions=2)
+SMALL = dict(nodes=['node1'], repetitions=1)
+PORT = 5201
+TARGET_OVERHEAD_S = 0.5
+TARGET_RATIO = 2.0
+TARGET_FIDELITY = 0.9
+
+
+class BenchError(Exception):
+    pass
+
+
+def tests_of(size):
+    """The session's matrix, in its order: repetition, node, direction."""
+    return [(node, direction) for _ in range(size['repetitions']) for node in size['nodes']
+            for direction in ('to_node', 'from_node')]
+
+
+def overhead(big_wall, small_wall):
+    return (big_wall - small_wall) / (len(tests_of(BIG)) - len(tests_of(SMALL))) - TEST_TIME
+
+
+# --- the collection -----------------------------------------------------------
+
+def run_session(info, connection, size, work):
+    out = Path(tempfile.mkdtemp(prefix='%s%d-' % (connection, len(tests_of(size))), dir=work))
+    argv = [str(BIN / 'ansible-playbook'), '-i', info['inventory'], 'apetools.iperf.session', '-c', connection,
+            '-e', 'iperf_time=%d' % TEST_TIME, '-e', 'iperf_repetitions=%d' % size['repetitions'],
+            '-e', 'iperf_output_dir=%s' % out]
+    if size is SMALL:
+        argv += ['--limit', ','.join(size['nodes'] + ['tpc1'])]
+    env = dict(os.environ, PATH='%s:%s' % (BIN, os.environ.get('PATH', '')), ANSIBLE_CONFIG='ansible.cfg',
+               ANSIBLE_NOCOLOR='1',
+               # A fresh ControlMaster per run, as the raw script has: connection
+               # setup is then in both runs and cancels out.
+               ANSIBLE_SSH_CONTROL_PATH_DIR=str(out / 'cp'),
+               ANSIBLE_CALLBACK_PLUGINS=str(BENCH / 'callback_plugins'), ANSIBLE_CALLBACKS_ENABLED='bench_timer',
+               BENCH_TIMER_FILE=str(out / 'timer.jsonl'))
+    log = out / 'ansible.log'
+    started = time.monotonic()
+    with open(log, 'w') as handle:
+        rc = subprocess.run(argv, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, timeout=900,
+                            check=False).returncode
+    wall = time.monotonic() - started
+    what = '%s session of %d tests' % (connection, len(tests_of(size)))
+    if rc != 0:
+        raise BenchError('%s failed (rc %d), log %s:\n%s' % (what, rc, log, log.read_text()[-3000:]))
+    summary = json.loads((out / 'latest' / 'summary.json').read_text())
+    if len(summary) != len(tests_of(size)) or not all(test['succeeded'] for test in summary):
+        raise BenchError('%s: not every test succeeded, see %s' % (what, out / 'latest'))
+    attempts = [json.loads(path.read_text()).get('attempts') for path in (out / 'latest' / 'records').glob('*sender*')]
+    return dict(wall=wall, bps=[test['throughput_bps'] for test in summary
+                                if test['direction'] == 'to_node' and test['protocol'] == 'tcp'],
+                attempts=attempts, tasks=test_tasks(out / 'timer.jsonl'))
+
+
+def test_tasks(timer_file):
+    """Per test task: its wall time, the iperf run inside it, and the gap before it."""
+    tasks, current, previous_end = [], None, None
+    for line in timer_file.read_text().splitlines():
+        event = json.loads(line)
+        if event['event'] == 'task':
+            current = None
+            if event['task'].startswith('Iperf test'):
+                current = dict(start=event['t'], end=None, iperf=0.0,
+                               gap=None if previous_end is None else event['t'] - previous_end)
+                tasks.append(current)
+        elif current and event['event'] != 'skipped':
+            current['end'] = event['t']
+            current['iperf'] = max(current['iperf'], event.get('duration_s') or 0.0)
+            previous_end = event['t']
+    return [dict(wall=t['end'] - t['start'], iperf=t['iperf'], gap=t['gap']) for t in tasks if t['end']]
+
+
+# --- the raw ssh script -------------------------------------------------------
+
+def ssh(info, control_dir, host, *command):
+    return ['ssh', '-i', info['private_key'], '-l', 'root', '-o', 'BatchMode=yes',
+            '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
+            '-o', 'ControlMaster=auto', '-o', 'ControlPersist=60s', '-o', 'ControlPath=%s/%%C' % control_dir,
+            info['hosts'][host]['mgmt_address']] + list(command)
+
+
+def raw_test(info, control_dir, sender, receiver, port):
+    """One test by hand: server in the background, client retried until the server is up."""
+    address = info['hosts'][receiver]['test_address']
+    # coreutils timeout ends the server if the client never comes.
+    server = subprocess.Popen(ssh(info, control_dir, receiver, 'timeout', '60', 'iperf3', '-s', '-1', '-J',
+                                  '-p', str(port)),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    pause, deadline, attempts = 0.05, time.monotonic() + 30, 0
+    while True:
+        attempts += 1
+        client = subprocess.run(ssh(info, control_dir, sender, 'iperf3', '-c', address, '-p', str(port),
+                                    '-t', str(TEST_TIME), '-J'),
+                                capture_output=True, universal_newlines=True, timeout=60, check=False)
+        if client.returncode == 0 or 'refused' not in client.stdout + client.stderr or time.monotonic() > deadline:
+            break
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+    if client.returncode != 0:
+        server.kill()
+        raise BenchError('raw client %s -> %s failed: %s' % (sender, receiver, (client.stdout + client.stderr)[-500:]))
+    output, errors = server.communicate(timeout=60)
+    try:
+        return json.loads(output)['end']['sum_received']['bits_per_second'], attempts
+    except (ValueError, KeyError) as exc:
+        raise BenchError('raw server on %s: no result (%s): %s' % (receiver, exc, (output + errors)[-500:]))
+
+
+def run_raw(info, size, work):
+    control_dir = tempfile.mkdtemp(prefix='cp-', dir=work)
+    hosts = size['nodes'] + ['tpc1']
+    started = time.monotonic()
+    try:
+        # Like the session's preflight: check iperf3 everywhere at once, which
+        # also opens every ControlMaster before the first test.
+        checks = [subprocess.Popen(ssh(info, control_dir, host, 'iperf3', '--version'), stdout=subprocess.DEVNULL)
+                  for host in hosts]
+        if any(check.wait(60) for check in checks):
+            raise BenchError('raw preflight: iperf3 --version failed on a host')
+        bps, attempts = [], []
+        for index, (node, direction) in enumerate(tests_of(size)):
+            sender, receiver = ('tpc1', node) if direction == 'to_node' else (node, 'tpc1')
+            received, tries = raw_test(info, control_dir, sender, receiver, PORT + index)
+            attempts.append(tries)
+            if direction == 'to_node':
+                bps.append(received)
+        wall = time.monotonic() - started
+    finally:
+        for host in hosts:
+            subprocess.run(ssh(info, control_dir, host)[:-1] + ['-O', 'exit', info['hosts'][host]['mgmt_address']],
+                           capture_output=True, check=False)
+    return dict(wall=wall, bps=bps, attempts=attempts)
+
+
+# --- rounds and figures ---------------------------------------------------------
+
+def leftovers(info):
+    """iperf processes still running in the lab after a run (there should be none)."""
+    return {host: pids for host, data in info['hosts'].items()
+            for pids in [lab.iperf_pids_in_namespace(data['namespace'])] if pids}
+
+
+def build_lab(name):
+    """The lab, on its default subnet or, if another lab has that one, on a free one above 200."""
+    for subnet in [None] + list(range(200, 255)):
+        try:
+            return lab.up(name, nodes=2, subnet=subnet)
+        except lab.LabError as exc:
+            if 'already used' not in str(exc):
+                raise
+    raise BenchError('no free lab subnet')
+
+
+def run_rounds(info, rounds, work, warnings):
+    runs = {kind: [] for kind in ('ssh', 'raw', 'paramiko')}
+    for number in range(1, rounds + 1):
+        for kind in runs:
+            pair = {}
+            for size_name, size in (('big', BIG), ('small', SMALL)):
+                pair[size_name] = (run_raw(info, size, work) if kind == 'raw'
+                                   else run_session(info, kind, size, work))
+                left = leftovers(info)
+                if left:
+                    warnings.append('round %d %s %s: iperf left running: %s' % (number, kind, size_name, left))
+            pair['overhead'] = overhead(pair['big']['wall'], pair['small']['wall'])
+            runs[kind].append(pair)
+            print('round %d/%d %-8s 8 tests %5.1f s, 2 tests %5.1f s -> %.2f s per test'
+                  % (number, rounds, kind, pair['big']['wall'], pair['small']['wall'], pair['overhead']), flush=True)
+    return runs
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def figures(runs):
+    def per_round(kind):
+        return [pair['overhead'] for pair in runs[kind]]
+
+    def bps(kinds, rounds=None):
+        return [value for kind in kinds for pair in (runs[kind] if rounds is None else [runs[kind][rounds]])
+                for size in ('big', 'small') for value in pair[size]['bps']]
+
+    ssh_s, raw_s, paramiko_s = median(per_round('ssh')), median(per_round('raw')), median(per_round('paramiko'))
+    sessions = ('ssh', 'paramiko')
+    fidelity = median(bps(sessions)) / median(bps(['raw']))
+    rows = [
+        ('session overhead per test (ssh)', ssh_s, 's', per_round('ssh'), '<= %.1f s' % TARGET_OVERHEAD_S,
+         ssh_s <= TARGET_OVERHEAD_S),
+        ('raw ssh script overhead per test', raw_s, 's', per_round('raw'), None, None),
+        ('ratio session/raw', ssh_s / raw_s, '', [s / r for s, r in zip(per_round('ssh'), per_round('raw'))],
+         '<= %.1f' % TARGET_RATIO, ssh_s / raw_s <= TARGET_RATIO),
+        ('session overhead per test (paramiko)', paramiko_s, 's', per_round('paramiko'), None, None),
+        ('throughput fidelity (session/raw)', fidelity, '',
+         [median(bps(sessions, i)) / median(bps(['raw'], i)) for i in range(len(runs['raw']))],
+         '>= %.1f' % TARGET_FIDELITY, fidelity >= TARGET_FIDELITY),
+    ]
+    # Where a session's test goes (informational): from the bench_timer callback.
+    for kind in sessions:
+        tasks = [task for pair in runs[kind] for task in pair['big']['tasks']]
+        rows += [
+            ('  %s: test task wall' % kind, median([t['wall'] for t in tasks]), 's', [], None, None),
+            ('  %s: iperf inside it (module duration_s)' % kind, median([t['iperf'] for t in tasks]), 's', [], None,
+             None),
+            ('  %s: gap between test tasks' % kind, median([t['gap'] for t in tasks if t['gap'] is not None]), 's', [],
+             None, None),
+        ]
+    rows += [
+        ('  session wall, 8 tests (ssh)', median([pair['big']['wall'] for pair in runs['ssh']]), 's', [], None, None),
+        ('  session wall, 2 tests (ssh)', median([pair['small']['wall'] for pair in runs['ssh']]), 's', [], None, None),
+        ('  raw wall, 8 tests', median([pair['big']['wall'] for pair in runs['raw']]), 's', [], None, None),
+        ('  raw wall, 2 tests', median([pair['small']['wall'] for pair in runs['raw']]), 's', [], None, None),
+        ('  to_node throughput, session', median(bps(sessions)) / 1e9, 'Gbit/s', [], None, None),
+        ('  to_node throughput, raw', median(bps(['raw'])) / 1e9, 'Gbit/s', [], None, None),
+        ('  client attempts per test (ssh session)',
+         median([a for pair in runs['ssh'] for s in ('big', 'small') for a in pair[s]['attempts']]), '', [], None, None),
+        ('  client attempts per test (raw)',
+         median([a for pair in runs['raw'] for s in ('big', 'small') for a in pair[s]['attempts']]), '', [], None, None),
+    ]
+    return [dict(figure=name, median=value, unit=unit, runs=values, target=target,
+                 result=None if met is None else 'PASS' if met else 'MISS')
+            for name, value, unit, values, target, met in rows]
+
+
+def table(rows):
+    lines = ['%-42s %-12s %-22s %-10s %s' % ('figure', 'median', 'runs', 'target', 'result')]
+    for row in rows:
+        value = '%.2f %s' % (row['median'], row['unit']) if row['median'] is not None else '-'
+        lines.append('%-42s %-12s %-22s %-10s %s' % (row['figure'], value.strip(), ' '.join('%.2f' % v for v in row['runs']),
+                                                     row['target'] or '', row['result'] or ''))
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--rounds', type=int, default=3, help='rounds to take medians over (default 3)')
+    parser.add_argument('--quick', action='store_true', help='one round, for a smoke run')
+    parser.add_argument('--lab', default='bnch', help='lab name (default bnch)')
+    args = parser.parse_args(argv)
+    rounds = 1 if args.quick else args.rounds
+    started, load_before = time.monotonic(), os.getloadavg()
+    work = tempfile.mkdtemp(prefix='bn-')
+    warnings = []
+    try:
+        info = build_lab(args.lab)
+        print('lab %s up: %s' % (args.lab, info['inventory']), flush=True)
+        runs = run_rounds(info, rounds, work, warnings)
+    except (BenchError, lab.LabError, subprocess.TimeoutExpired) as exc:
+        print('bench: error: %s\n(run folders kept in %s)' % (exc, work), file=sys.stderr)
+        return 1
+    finally:
+        lab.down(args.lab)
+    shutil.rmtree(work)
+    rows = figures(runs)
+    duration = time.monotonic() - started
+    print()
+    print(table(rows))
+    for warning in warnings:
+        print('warning: %s' % warning)
+    print('\n%d round(s) in %.0f s; load average %.1f before, %.1f after'
+          % (rounds, duration, load_before[0], os.getloadavg()[0]))
+    results = BENCH / 'results'
+    results.mkdir(exist_ok=True)
+    (results / 'latest.json').write_text(json.dumps(dict(
+        date=time.strftime('%Y-%m-%dT%H:%M:%S%z'), rounds=rounds, duration_s=round(duration, 1),
+        cpus=os.cpu_count(), load_before=load_before, load_after=os.getloadavg(), figures=rows,
+        warnings=warnings, runs=runs), indent=2) + '\n')
+    print('figures: %s' % (results / 'latest.json'))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apetools.iperf contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A lease on a host for one run, so two runs never measure on it at once.
+
+The lease is a folder (mkdir is atomic) holding the owner's run id and when
+the lease expires. A run takes the leases of all its hosts one by one in
+sorted order, so two runs that share hosts can never hold one each and wait
+for the other. A lease expires at the latest moment its run could still be
+measuring, so a crashed run frees its hosts by itself.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import shutil
+import time
+
+OWNER = 'owner.json'
+
+
+class HostBusy(Exception):
+    """Another run holds the host."""
+
+
+class Lease(object):
+
+    def __init__(self, folder, host, clock=time.time, sleep=time.sleep):
+        self.path = os.path.join(folder, '%s.lock' % host)
+        self.host = host
+        self.clock = clock
+        self.sleep = sleep
+
+    def holder(self):
+        """The current owner's record, or None when the host is free."""
+        try:
+            with open(os.path.join(self.path, OWNER)) as handle:
+                owner = json.load(handle)
+        except (OSError, ValueError):
+            if os.path.isdir(self.path) and self._age() > 30:
+                # A lease folder without an owner for this long is debris of a crash.
+                return dict(run='unknown', expires=0)
+            return None if not os.path.isdir(self.path) else dict(run='being written', expires=self.clock() + 30)
+        return owner
+
+    def _age(self):
+        try:
+            return self.clock() - os.stat(self.path).st_mtime
+        except OSError:
+            return 0
+
+    def describe(self, owner):
+        return 'run %s from %s, until %s at the latest' % (
+            owner.get('run'), owner.get('controller') or 'an unknown controller',
+            time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(owner.get('expires', 0))))
+
+    def acquire(self, run, expires_in, timeout, controller=None, poll=1.0):
+        """Take the lease for ``run``; return the seconds waited. Raise HostBusy at the timeout."""
+        started = self.clock()
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        while True:
+            try:
+                os.mkdir(self.path)
+            except FileExistsError:
+                owner = self.holder()
+                if owner is None:
+                    continue
+                if owner.get('run') == run:
+                    return self.clock() - started
+                if owner.get('expires', 0) < self.clock():
+                    self._break()
+                    continue
+                if self.clock() - started >= timeout:
+                    raise HostBusy('host %s is busy with %s; waited %.0f s (iperf_lock_timeout)'
+                                   % (self.host, self.describe(owner), timeout))
+                self.sleep(poll)
+                continue
+            record = dict(run=run, controller=controller, taken=self.clock(),
+                          expires=self.clock() + expires_in)
+            partial = os.path.join(self.path, OWNER + '.partial')
+            with open(partial, 'w') as handle:
+                json.dump(record, handle)
+            os.replace(partial, os.path.join(self.path, OWNER))
+            return self.clock() - started
+
+    def release(self, run):
+        """Give the lease back if ``run`` holds it; True if it did."""
+        owner = self.holder()
+        if owner is None or owner.get('run') != run:
+            return False
+        self._break()
+        return True
+
+    def _break(self):
+        # Rename first, so a concurrent mkdir never sees a half-removed folder.
+        doomed = '%s.broken.%d.%f' % (self.path, os.getpid(), self.clock())
+        try:
+            os.rename(self.path, doomed)
+        except OSError:
+            return
+        shutil.rmtree(doomed, ignore_errors=True)

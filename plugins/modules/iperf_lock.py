@@ -1,0 +1,145 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apetools.iperf contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: iperf_lock
+short_description: Take or give back a host for one iperf run
+version_added: 0.1.0
+description:
+  - Two runs must never measure on a shared host at the same time. Each run takes a lease on every
+    host it uses before its first test and gives it back after its last one.
+  - The lease is a folder under O(lock_dir) with the owner's run id and the moment the lease expires.
+    Take the leases of a run one host at a time in sorted order, so two runs that share hosts cannot
+    wait for each other for ever.
+  - A lease expires at the latest moment its run could still be measuring (O(expires_in)), so a run
+    that crashed frees its hosts by itself.
+author:
+  - apetools.iperf contributors (@apetools)
+extends_documentation_fragment:
+  - action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: In check mode the module only reports who holds the host.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  host:
+    description: Inventory name of the host, which names its lease.
+    type: str
+    required: true
+  run:
+    description: Id of the run that takes or gives back the lease.
+    type: str
+    required: true
+  state:
+    description: C(present) takes the lease, waiting up to O(timeout) seconds; C(absent) gives it back; C(query) only reports.
+    type: str
+    choices: [present, absent, query]
+    default: present
+  expires_in:
+    description: Seconds until the lease expires by itself.
+    type: float
+    default: 86400
+  timeout:
+    description: How long to wait for another run to give the host back.
+    type: float
+    default: 600
+  controller:
+    description: Name of the controller, recorded for the message another run sees.
+    type: str
+  lock_dir:
+    description: Folder of the leases on the host.
+    type: path
+    default: /var/tmp/apetools-iperf/locks
+'''
+
+EXAMPLES = r'''
+- name: Take the hosts for this run, in sorted order
+  apetools.iperf.iperf_lock:
+    host: "{{ item }}"
+    run: "{{ run_id }}"
+    expires_in: 3600
+  loop: "{{ ansible_play_hosts | sort }}"
+  delegate_to: "{{ item }}"
+  run_once: true
+
+- name: Give them back
+  apetools.iperf.iperf_lock:
+    host: "{{ item }}"
+    run: "{{ run_id }}"
+    state: absent
+  loop: "{{ ansible_play_hosts | sort }}"
+  delegate_to: "{{ item }}"
+  run_once: true
+'''
+
+RETURN = r'''
+holder:
+  description: The lease's owner before the call (run, controller, taken, expires), or null when the host was free.
+  returned: always
+  type: dict
+busy:
+  description: Whether another run held the host before the call.
+  returned: always
+  type: bool
+waited_s:
+  description: Seconds spent waiting for the host.
+  returned: when state is present
+  type: float
+message:
+  description: A sentence on who holds the host, for people.
+  returned: always
+  type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError, check_name
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            host=dict(type='str', required=True),
+            run=dict(type='str', required=True),
+            state=dict(type='str', choices=['present', 'absent', 'query'], default='present'),
+            expires_in=dict(type='float', default=86400),
+            timeout=dict(type='float', default=600),
+            controller=dict(type='str'),
+            lock_dir=dict(type='path', default='/var/tmp/apetools-iperf/locks'),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        lease = Lease(params['lock_dir'], check_name(params['host'], 'host'))
+    except IperfConfigurationError as exc:
+        module.fail_json(msg=str(exc))
+    holder = lease.holder()
+    busy = bool(holder) and holder.get('run') != params['run']
+    message = ('host %s is busy with %s; waiting up to %.0f s' % (params['host'], lease.describe(holder), params['timeout'])
+               if busy else 'host %s is free for run %s' % (params['host'], params['run']))
+    result = dict(holder=holder, busy=busy, message=message)
+    if params['state'] == 'query' or module.check_mode:
+        module.exit_json(changed=False, **result)
+    if params['state'] == 'absent':
+        module.exit_json(changed=lease.release(params['run']), **result)
+    try:
+        result['waited_s'] = round(lease.acquire(params['run'], params['expires_in'], params['timeout'],
+                                                 controller=params['controller']), 3)
+    except HostBusy as exc:
+        module.fail_json(msg=str(exc), **result)
+    module.exit_json(changed=not (holder and holder.get('run') == params['run']), **result)
+
+
+if __name__ == '__main__':
+    main()
