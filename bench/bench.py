@@ -130,11 +130,12 @@ def raw_test(info, control_dir, sender, receiver, port):
         client = subprocess.run(ssh(info, control_dir, sender, 'iperf3', '-c', address, '-p', str(port),
                                     '-t', str(TEST_TIME), '-J'),
                                 capture_output=True, universal_newlines=True, timeout=60, check=False)
-        if client.returncode == 0 or 'refused' not in client.stdout + client.stderr or time.monotonic() > deadline:
+        # iperf3 3.12 -J exits 0 even when refused: the error is in its JSON.
+        if 'refused' not in client.stdout + client.stderr or time.monotonic() > deadline:
             break
         time.sleep(pause)
         pause = min(pause * 2, 0.5)
-    if client.returncode != 0:
+    if client.returncode != 0 or '"error"' in client.stdout:
         server.kill()
         raise BenchError('raw client %s -> %s failed: %s' % (sender, receiver, (client.stdout + client.stderr)[-500:]))
     output, errors = server.communicate(timeout=60)

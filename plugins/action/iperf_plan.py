@@ -56,7 +56,7 @@ class ActionModule(ActionBase):
             tests = plan(nodes, tpc, directions(value('iperf_directions')), repetitions(value('iperf_repetitions', 1)),
                          options['port'], int(value('iperf_port_count', 100)),
                          value('iperf_filename_prefix'), value('iperf_filename_base'),
-                         node_order=[node_id for node_id in nodes],
+                         node_order=list(nodes),
                          busy_ports=dict((host, found.get('busy_ports')) for host, found in preflight.items()))
         except (IperfConfigurationError, ValueError, TypeError) as exc:
             result.update(failed=True, msg='iperf session configuration: %s' % exc)
@@ -74,10 +74,11 @@ class ActionModule(ActionBase):
         # Run folders are unique per controller; the id must be unique across controllers too.
         run_id = '%s-%s' % (os.path.basename(run_dir), binascii.hexlify(os.urandom(4)).decode())
         # No test can outlast its deadlines, so neither can the run: its host leases expire then.
-        max_duration = sum(options['connect_timeout'] + options['max_time'] + 30 for test in tests) + 600
-        write_json('%s/%s' % (run_dir, PLAN_FILE), dict(tests=tests, options=options, nodes=nodes, tpc=tpc,
-                                                         min_bps=value('iperf_min_bps')))
-        result.update(changed=True, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests, options=options, nodes=nodes, tpc=tpc,
+        max_duration = len(tests) * (options['connect_timeout'] + options['max_time'] + 30) + 600
+        write_json('%s/%s' % (run_dir, PLAN_FILE),
+                   dict(tests=tests, options=options, nodes=nodes, tpc=tpc, min_bps=value('iperf_min_bps')))
+        result.update(changed=True, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests,
+                      options=options, nodes=nodes, tpc=tpc,
                       msg='%d tests planned; results go to %s' % (len(tests), run_dir))
         return result
 

@@ -11,7 +11,6 @@ was measured is on the controller's disk as soon as the test ends.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
 import os
 
 from ansible.errors import AnsibleConnectionFailure

@@ -10,6 +10,7 @@ never passes through a shell.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
 import re
 
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError
@@ -69,7 +70,7 @@ def parse_duration(value, name='time'):
             position = match.end()
         if not tokens:
             raise IperfConfigurationError('%s %r is not a duration' % (name, value))
-    if seconds != seconds or seconds <= 0 or seconds > 366 * 86400:
+    if math.isnan(seconds) or seconds <= 0 or seconds > 366 * 86400:
         raise IperfConfigurationError('%s %r must be more than 0 seconds and at most a year' % (name, value))
     return seconds
 

@@ -56,8 +56,8 @@ def describe_side(side):
     figure = measurement.get('received_bps')
     if figure is None:
         figure = measurement.get('sent_bps')
-    return '%s %s rep %s: %s %s' % (side.get('node'), side.get('direction'), side.get('repetition'),
-                                     side.get('role'), format_bps(figure))
+    return '%s %s rep %s: %s %s' % (
+        side.get('node'), side.get('direction'), side.get('repetition'), side.get('role'), format_bps(figure))
 
 
 def _first(*values):

@@ -53,6 +53,7 @@ __metaclass__ = type
 # (without it, it is read as a client's: sent figures).
 
 import json
+import math
 import re
 
 MEASUREMENT_KEYS = (
@@ -112,7 +113,7 @@ def _num(value):
 
 def _int(value):
     number = _num(value)
-    if number is None or number != number or number in (float('inf'), float('-inf')):
+    if number is None or math.isnan(number) or math.isinf(number):
         return None
     return int(number)
 
@@ -434,7 +435,7 @@ def _pct(text):
         value = float(text)
     except ValueError:
         return None
-    return value if value == value else None
+    return None if math.isnan(value) else value
 
 
 def parse_iperf2(text, role=None):
@@ -644,7 +645,7 @@ def _csv_records(lines, role):
         if len(fields) < 9:
             continue
         try:
-            start_text, _, end_text = fields[6].partition('-')
+            start_text, _dash, end_text = fields[6].partition('-')
             start = float(start_text)
             stop = float(end_text)
             nbytes = int(float(fields[7]))

@@ -39,11 +39,14 @@ def _refused(error):
 
 
 def watchdog(argv, seconds):
-    """Wrap argv in coreutils' timeout, which kills iperf even if we die first."""
+    """Wrap argv in coreutils' timeout, which kills iperf even if we die first.
+
+    It fires a little after our own deadline, which normally stops iperf first.
+    """
     timeout = shutil.which('timeout')
     if not timeout:
         return list(argv)
-    return [timeout, '--kill-after=%d' % WATCHDOG_GRACE, '%d' % max(1, int(seconds + 0.999))] + list(argv)
+    return [timeout, '--kill-after=%d' % WATCHDOG_GRACE, '%d' % (int(seconds + 0.999) + WATCHDOG_GRACE)] + list(argv)
 
 
 def unique_path(path):
@@ -96,9 +99,9 @@ class Side(object):
             error = result['measurement'].get('error')
             if not _refused(error) or self.clock() + pause >= connect_deadline:
                 if _refused(error):
-                    result['error'] = ('connection refused by the receiver at %s port %s for %.0f s: '
-                                       'its iperf server did not start' % (self.peer_address, self.options['port'],
-                                                                          self.options['connect_timeout']))
+                    result['error'] = 'connection refused by the receiver at %s port %s for %.0f s: %s' % (
+                        self.peer_address, self.options['port'], self.options['connect_timeout'],
+                        'its iperf server did not start')
                 return result
             os.unlink(result['output_path'])
             time.sleep(pause)
@@ -131,10 +134,15 @@ class Side(object):
             text = handle.read().decode('utf-8', 'replace')
         measurement = parse_output(text, self.options['version'], role=IPERF_ROLE[self.role])
         error = measurement.get('error')
+        # 124 is timeout(1)'s status when the watchdog had to fire.
+        timed_out = timed_out or process.returncode == 124
         if timed_out:
-            error = ('%s did not finish within %.0f s and was stopped%s'
-                     % ('the iperf server' if self.role == 'receiver' else 'the iperf client', seconds,
-                        ' (no sender connected)' if self.role == 'receiver' and not text.strip() else ''))
+            measured = measurement.get('received_bps') is not None or measurement.get('sent_bps') is not None
+            error = '%s did not finish within %.0f s and was stopped; %s' % (
+                'the iperf server' if self.role == 'receiver' else 'the iperf client', seconds,
+                'its partial figures are kept' if measured else
+                ('nothing was measured (no sender connected, or no traffic arrived)' if self.role == 'receiver'
+                 else 'nothing was measured (no traffic got through)'))
         elif error and stderr:
             error = '%s (%s)' % (error, stderr.splitlines()[-1])
         elif not error and process.returncode not in (0, None) and not measurement.get('received_bps') \

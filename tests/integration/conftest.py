@@ -52,7 +52,7 @@ def ansible_env(**extra):
 def run_playbook(playbook, inventory, output_dir, *args, timeout=900, env=None):
     argv = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook,
             '-e', 'iperf_output_dir=%s' % output_dir] + list(args)
-    process = subprocess.run(argv, cwd=ROOT, env=ansible_env(**(env or {})), stdout=subprocess.PIPE,
+    process = subprocess.run(argv, cwd=ROOT, check=False, env=ansible_env(**(env or {})), stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
     sys.stdout.write(process.stdout[-6000:])
     return Run(process, output_dir)

@@ -17,12 +17,12 @@ __metaclass__ = type
 import json
 import os
 import re
-import time
 
 import pytest
 from hypothesis import given, settings, HealthCheck
 from hypothesis import strategies as st
 
+from ansible_collections.apetools.iperf.tests.fixtures.long_iperf3 import long_iperf3_json
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_results import (
     DIRECTION_KEYS,
     MEASUREMENT_KEYS,
@@ -86,7 +86,7 @@ def test_schema(name):
     assert result['role'] in (None, 'client', 'server')
     for key in ('streams', 'sent_bytes', 'received_bytes', 'retransmits', 'lost_packets',
                 'packets'):
-        assert result[key] is None or type(result[key]) is int, key
+        assert result[key] is None or (isinstance(result[key], int) and not isinstance(result[key], bool)), key
     for key in ('duration_s', 'sent_bps', 'received_bps', 'jitter_ms', 'lost_percent',
                 'cpu_local_percent', 'cpu_remote_percent'):
         assert result[key] is None or type(result[key]) is float, key
@@ -575,7 +575,7 @@ def test_iperf2_udp_loss_adds_up_streams():
             per_stream[match.group(1)] = (match.group(2), int(match.group(3)),
                                           int(match.group(4)))
     assert len(per_stream) == 2
-    assert all(start == '0.0000' for start, _, _ in per_stream.values())
+    assert all(values[0] == '0.0000' for values in per_stream.values())
     assert result['lost_packets'] == sum(v[1] for v in per_stream.values())
     assert result['packets'] == sum(v[2] for v in per_stream.values())
     assert result['lost_percent'] == close(100.0 * result['lost_packets'] / result['packets'])
@@ -859,39 +859,15 @@ def test_real_json_with_a_part_replaced_never_raises(path, value):
     assert tuple(result) == MEASUREMENT_KEYS
 
 
-# ---------------------------------------------------------------- performance
+# ---------------------------------------------------------------- long outputs
+# How fast this parses is measured by bench/large_output.py, not here.
 
-def long_iperf3_json(count=36000, step=0.1):
-    """An iperf3 -P 2 client JSON of ``count`` intervals of ``step`` seconds,
-    built from the real capture's structure (indented with tabs as iperf3
-    prints it): 36,000 intervals make about 33 MB, a 1-hour test at -i 0.1."""
-    data = load_json('iperf3_tcp_p2_client.json')
-    template = data['intervals'][0]
-    for block in template['streams'] + [template['sum']]:
-        block['start'], block['end'], block['seconds'] = '@S@', '@E@', step
-    piece = json.dumps(template, indent='\t')
-    pieces = [piece.replace('"@S@"', repr(round(index * step, 6)))
-                   .replace('"@E@"', repr(round((index + 1) * step, 6)))
-              for index in range(count)]
-    data['intervals'] = []
-    text = json.dumps(data, indent='\t')
-    assert text.count('"intervals": []') == 1
-    return text.replace('"intervals": []', '"intervals": [' + ',\n'.join(pieces) + ']')
-
-
-def test_long_iperf3_json_parses_fast():
-    text = long_iperf3_json()
+def test_a_one_hour_test_at_tenth_second_intervals_parses_whole():
+    text = long_iperf3_json(36000, 0.1)
     assert len(text) > 25 * 1000 * 1000
-    best = None
-    for _ in range(3):  # best of up to 3: a busy machine must not fail it
-        began = time.perf_counter()
-        result = parse_iperf3_json(text)
-        took = time.perf_counter() - began
-        best = took if best is None else min(best, took)
-        if best < 2.0:
-            break
+    result = parse_iperf3_json(text)
+    assert result['error'] is None
     assert len(result['intervals']) == 36000
     assert result['intervals'][-1]['end'] == close(3600.0)
     assert result['sent_bps'] == load_json('iperf3_tcp_p2_client.json')['end']['sum_sent'][
         'bits_per_second']
-    assert best < 2.0, best

@@ -1,0 +1,130 @@
+"""The runner with real iperf3 and iperf2 on loopback: no mocked iperf."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import normalize_options
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import Side, unique_path, watchdog
+
+pytestmark = pytest.mark.skipif(not shutil.which('iperf3') or not shutil.which('iperf'),
+                                reason='needs iperf3 and iperf (scripts/bootstrap.sh installs them)')
+
+
+def free_port():
+    # Each test gets its own port range by worker, so xdist workers never meet.
+    worker = os.environ.get('PYTEST_XDIST_WORKER', 'gw0')
+    free_port.counter = getattr(free_port, 'counter', 0) + 1
+    return 25000 + int(worker[2:] or 0) * 500 + free_port.counter
+
+
+def run_pair(tmp_path, delay_server=0.0, host='host', **options):
+    options = normalize_options(dict(dict(time=1, port=free_port(), connect_timeout=10), **options))
+    pids = PidFiles(str(tmp_path / 'pids'), host)
+    results = {}
+
+    def side(role, delay):
+        time.sleep(delay)
+        results[role] = Side(options, role, '127.0.0.1', '127.0.0.1', str(tmp_path / ('%s.iperf' % role)), pids).run()
+
+    threads = [threading.Thread(target=side, args=('receiver', delay_server)),
+               threading.Thread(target=side, args=('sender', 0.0))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def iperf_children():
+    out = subprocess.run(['ps', '-eo', 'pid,ppid,comm'], stdout=subprocess.PIPE, universal_newlines=True).stdout
+    me = str(os.getpid())
+    return [line for line in out.splitlines()[1:] if line.split()[1] == me and line.split()[2] in ('iperf', 'iperf3')]
+
+
+@pytest.mark.parametrize('version, options', [
+    (3, {}),
+    (3, {'protocol': 'udp', 'bandwidth': '20M'}),
+    (3, {'parallel': 2}),
+    (2, {'parallel': 2, 'interval': 0.5}),
+    (2, {'protocol': 'udp', 'bandwidth': '20M'}),
+])
+def test_a_real_test_measures(tmp_path, version, options):
+    results = run_pair(tmp_path, version=version, **options)
+    for role in ('sender', 'receiver'):
+        assert results[role]['error'] is None, results[role]
+    assert results['receiver']['measurement']['received_bps'] > 0
+    assert results['sender']['measurement']['sent_bps'] > 0
+    assert not iperf_children()
+
+
+def test_the_sender_waits_for_a_late_server(tmp_path):
+    results = run_pair(tmp_path, delay_server=1.0)
+    assert results['sender']['error'] is None
+    assert results['sender']['attempts'] > 1
+    assert results['receiver']['measurement']['received_bps'] > 0
+    # Failed attempts leave no file behind; the kept one is the measured one.
+    assert sorted(os.listdir(str(tmp_path))) == ['pids', 'receiver.iperf', 'sender.iperf']
+
+
+def test_no_server_means_a_clear_refusal_within_the_connect_timeout(tmp_path):
+    options = normalize_options(dict(time=1, port=free_port(), connect_timeout=1.5))
+    started = time.monotonic()
+    result = Side(options, 'sender', None, '127.0.0.1', str(tmp_path / 's.iperf'), PidFiles(str(tmp_path), 'h')).run()
+    assert time.monotonic() - started < 5
+    assert 'connection refused by the receiver at 127.0.0.1 port' in result['error']
+
+
+def test_a_server_nobody_connects_to_is_stopped_at_its_deadline(tmp_path):
+    options = normalize_options(dict(time=1, port=free_port(), connect_timeout=1, max_time=1))
+    pids = PidFiles(str(tmp_path / 'pids'), 'h')
+    started = time.monotonic()
+    result = Side(options, 'receiver', '127.0.0.1', None, str(tmp_path / 'r.iperf'), pids).run()
+    assert 1.5 < time.monotonic() - started < 6
+    assert result['timed_out'] and 'did not finish within 2 s' in result['error']
+    assert 'nothing was measured (no sender connected' in result['error']
+    assert not iperf_children() and os.listdir(str(tmp_path / 'pids')) == []
+
+
+def test_a_stale_server_of_ours_is_cleared_by_its_pid_file(tmp_path):
+    port = free_port()
+    pids = PidFiles(str(tmp_path / 'pids'), 'h')
+    argv = ['iperf3', '-s', '-p', str(port), '-1', '-J']
+    stale = subprocess.Popen(watchdog(argv, 60), stdout=subprocess.DEVNULL, start_new_session=True)
+    pids.claim(stale.pid, argv)
+    time.sleep(0.3)
+    assert pids.is_ours(port)
+    results = run_pair(tmp_path, port=port, host='h')
+    assert results['receiver']['cleared'] == [stale.pid]
+    assert results['sender']['error'] is None
+    assert stale.wait(5) is not None
+
+
+def test_a_foreign_process_named_in_a_pid_file_is_never_killed(tmp_path):
+    port = free_port()
+    pids = PidFiles(str(tmp_path / 'pids'), 'h')
+    foreign = subprocess.Popen(['sleep', '30'], start_new_session=True)
+    try:
+        # A pid file naming a pid that now runs something else (pid reuse).
+        pids.claim(foreign.pid, ['iperf3', '-s', '-p', str(port), '-1', '-J'])
+        assert not pids.is_ours(port)
+        assert pids.clear_stale(port) == []
+        assert foreign.poll() is None
+        assert not os.path.exists(pids.path(port))
+    finally:
+        foreign.kill()
+        foreign.wait()
+
+
+def test_unique_path_never_overwrites(tmp_path):
+    path = str(tmp_path / 'a.iperf')
+    assert unique_path(path) == path
+    open(path, 'w').close()
+    assert unique_path(path) == path + '.1'
