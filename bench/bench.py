@@ -62,7 +62,11 @@ def run_session(info, connection, size, work):
     out = Path(tempfile.mkdtemp(prefix='%s%d-' % (connection, len(tests_of(size))), dir=work))
     argv = [str(BIN / 'ansible-playbook'), '-i', info['inventory'], 'apetools.iperf.session', '-c', connection,
             '-e', 'iperf_time=%d' % TEST_TIME, '-e', 'iperf_repetitions=%d' % size['repetitions'],
-            '-e', 'iperf_output_dir=%s' % out]
+            '-e', 'iperf_output_dir=%s' % out,
+            # Lab hosts share this machine's /var/tmp and other labs use the same
+            # host names: the default remote dir would share locks and pid files
+            # with their runs, and wait for them.
+            '-e', 'iperf_remote_dir=%s' % (Path(work) / 'remote')]
     if size is SMALL:
         argv += ['--limit', ','.join(size['nodes'] + ['tpc1'])]
     env = dict(os.environ, PATH='%s:%s' % (BIN, os.environ.get('PATH', '')), ANSIBLE_CONFIG='ansible.cfg',

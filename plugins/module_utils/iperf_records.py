@@ -31,12 +31,16 @@ CSV_FIELDS = (
 )
 
 
-def write_json(path, data):
-    """Write JSON through a temporary file, so a reader never sees half of it."""
+def write_json(path, data, indent=None):
+    """Write JSON through a temporary file, so a reader never sees half of it.
+
+    Indenting makes json use its slow pure-Python encoder: only small files
+    that people read get it.
+    """
     os.makedirs(os.path.dirname(path), exist_ok=True)
     partial = path + '.partial'
     with open(partial, 'w') as handle:
-        json.dump(data, handle, indent=2, sort_keys=True)
+        json.dump(data, handle, indent=indent, sort_keys=indent is not None)
         handle.write('\n')
     os.replace(partial, path)
 
@@ -161,7 +165,10 @@ def summarize(run_dir, min_bps=None):
     records = [merge_test(test, sides.get(_key(test['node'], test['direction'], test['repetition']), {}),
                           plan.get('options', {}), min_bps)
                for test in plan['tests']]
-    write_json(os.path.join(run_dir, SUMMARY_JSON), records)
+    # The intervals stay in the side records: they would make summary.json
+    # megabytes long for a long test, and the report reads them from memory.
+    write_json(os.path.join(run_dir, SUMMARY_JSON),
+               [dict((k, v) for k, v in record.items() if k != 'intervals') for record in records], indent=2)
     with open(os.path.join(run_dir, SUMMARY_CSV), 'w', newline='') as handle:
         handle.write(to_csv(records))
     return records

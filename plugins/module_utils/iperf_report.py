@@ -25,6 +25,7 @@ import datetime
 import html
 import json
 import math
+import operator
 import os
 import re
 import tempfile
@@ -36,6 +37,8 @@ except ImportError:  # pragma: no cover - Python 2
 
 REPORT_HTML = 'report.html'
 MAX_POINTS_PER_CHART = 500
+_GET_END = operator.itemgetter('end')
+_GET_BPS = operator.itemgetter('bps')
 
 # Colour-blind safe (Okabe-Ito, then Tableau's), one per repetition.
 PALETTE = ('#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#7F7F7F',
@@ -285,28 +288,50 @@ def _stats_rows(records, reverse=False):
     return rows
 
 
-def _points(intervals):
-    """(time, bps) at the end of each interval; a very short last interval is left out."""
-    points = []
-    durations = []
-    for interval in intervals if isinstance(intervals, list) else ():
-        if not isinstance(interval, dict):
-            continue
-        end = _num(interval.get('end'))
-        bps = _num(interval.get('bps'))
-        if end is None or bps is None:
-            continue
-        start = _num(interval.get('start'))
-        points.append((end, bps))
-        if len(durations) < 50 and start is not None:
-            durations.append(end - start)
-    if len(points) > 2 and durations:
-        typical = sorted(durations)[len(durations) // 2]
+def _series(intervals):
+    """(times, figures): the end and bps of each interval, in two lists.
+
+    Intervals without finite numbers for ``end`` and ``bps`` are skipped, and
+    so is a very short last interval (iperf3 prints one of a few milliseconds).
+    Written for speed: a long run has tens of thousands of intervals per test.
+    """
+    if not isinstance(intervals, list) or not intervals:
+        return [], []
+    try:
+        # Fast path, in C loops: every interval is a dict with two finite numbers
+        # (sum() raises TypeError on None and text; NaN and inf make x - x non-zero).
+        times = list(map(_GET_END, intervals))
+        values = list(map(_GET_BPS, intervals))
+        total_times, total_values = sum(times), sum(values)
+        if not (total_times - total_times == 0 and total_values - total_values == 0):
+            raise TypeError('not all figures are finite')
+    except (TypeError, KeyError, IndexError, OverflowError):
+        times, values = [], []
+        for interval in intervals:
+            if isinstance(interval, dict):
+                end, bps = _num(interval.get('end')), _num(interval.get('bps'))
+                if end is not None and bps is not None:
+                    times.append(end)
+                    values.append(bps)
+    if len(times) > 2:
+        durations = []
+        for interval in intervals[:50]:
+            if isinstance(interval, dict) and _num(interval.get('start')) is not None \
+                    and _num(interval.get('end')) is not None:
+                durations.append(interval['end'] - interval['start'])
         last = intervals[-1] if isinstance(intervals[-1], dict) else {}
         start, end = _num(last.get('start')), _num(last.get('end'))
-        if start is not None and end is not None and typical > 0 and (end - start) < 0.25 * typical:
-            points.pop()  # iperf3's few-millisecond tail: noise, not a figure
-    return points
+        if durations and start is not None and end is not None and times[-1] == end:
+            typical = sorted(durations)[len(durations) // 2]
+            if typical > 0 and (end - start) < 0.25 * typical:
+                times.pop()  # iperf3's few-millisecond tail: noise, not a figure
+                values.pop()
+    return times, values
+
+
+def _points(intervals):
+    """(time, bps) at the end of each interval (see _series)."""
+    return list(zip(*_series(intervals)))
 
 
 def downsample(points, budget):
@@ -314,31 +339,28 @@ def downsample(points, budget):
 
     ``points`` are (x, y) in x order; the result is in x order too.
     """
-    count = len(points)
+    return _downsample([point[0] for point in points], [point[1] for point in points], budget)
+
+
+def _downsample(times, values, budget):
+    """downsample() on a series held as two lists."""
+    count = len(times)
     budget = max(1, int(budget))
     if count <= budget:
-        return list(points)
+        return list(zip(times, values))
     if budget < 2:
-        return [points[-1]]
+        return [(times[-1], values[-1])]
     buckets = budget // 2
     result = []
     for bucket in range(buckets):
-        chunk = points[bucket * count // buckets:(bucket + 1) * count // buckets]
+        begin = bucket * count // buckets
+        chunk = values[begin:(bucket + 1) * count // buckets]
         if not chunk:
             continue
-        low = high = chunk[0]
-        low_at = high_at = 0
-        for index, point in enumerate(chunk):
-            if point[1] < low[1]:
-                low, low_at = point, index
-            if point[1] > high[1]:
-                high, high_at = point, index
-        if low_at == high_at:
-            result.append(low)
-        elif low_at < high_at:
-            result.extend((low, high))
-        else:
-            result.extend((high, low))
+        low_at = begin + chunk.index(min(chunk))
+        high_at = begin + chunk.index(max(chunk))
+        for index in sorted({low_at, high_at}):
+            result.append((times[index], values[index]))
     return result
 
 
@@ -698,9 +720,8 @@ def _time_chart(node, direction, is_reverse, group, repetitions):
     for record in group:
         source = _dict(record.get('reverse')) if is_reverse else record
         intervals = source.get('intervals')
-        points = _points(intervals)
-        lines.append((record, points, len(intervals) if isinstance(intervals, list) else 0))
-    drawn = [line for line in lines if line[1]]
+        lines.append((record, _series(intervals)))
+    drawn = [(record, series) for record, series in lines if series[0]]
     label = '%s (reverse)' % _direction_words(direction) if is_reverse else _direction_words(direction)
     first = group[0]
     way = ('%s \u2192 %s' % (first.get('receiver'), first.get('sender')) if is_reverse
@@ -712,7 +733,7 @@ def _time_chart(node, direction, is_reverse, group, repetitions):
         return '\n'.join(parts)
 
     per_line = max(2, MAX_POINTS_PER_CHART // len(drawn))
-    reduced = [(record, downsample(points, per_line), len(points)) for record, points, _ in drawn]
+    reduced = [(record, _downsample(times, values, per_line), len(times)) for record, (times, values) in drawn]
     top = max(y for _, points, _ in reduced for _, y in points)
     t_max = max(x for _, points, _ in reduced for x, _ in points)
     factor, unit = _unit(top)
@@ -777,7 +798,7 @@ def _time_chart(node, direction, is_reverse, group, repetitions):
             thinned.append(raw)
     svg.append('</svg>')
     missing = ['%s%s' % (r.get('repetition'), '' if r.get('succeeded') else ' (failed)')
-               for r, points, _ in lines if not points]
+               for r, (times, _) in lines if not times]
     parts.append('<div class="legend">%s</div>' % ''.join(legend))
     parts.append('\n'.join(svg))
     notes = []

@@ -81,9 +81,8 @@ def test_statistics():
 
 def test_summarize_writes_json_and_csv(tmp_path):
     run_dir = str(tmp_path)
-    write_json(os.path.join(run_dir, 'plan.json'), dict(tests=[TEST, dict(TEST, index=2, direction='from_node',
-                                                                          sender='dut1', receiver='tpc1')],
-                                                         options=OPTIONS))
+    second = dict(TEST, index=2, direction='from_node', sender='dut1', receiver='tpc1')
+    write_json(os.path.join(run_dir, 'plan.json'), dict(tests=[TEST, second], options=OPTIONS))
     write_json(os.path.join(run_dir, RECORDS_DIR, 'a.json'), side('tpc1', 'sender', sent_bps=5.0, received_bps=4.0))
     write_json(os.path.join(run_dir, RECORDS_DIR, 'b.json'), side('dut1', 'receiver', received_bps=4.5))
     records = summarize(run_dir)

@@ -44,7 +44,8 @@ def run_pair(tmp_path, delay_server=0.0, host='host', **options):
 
 
 def iperf_children():
-    out = subprocess.run(['ps', '-eo', 'pid,ppid,comm'], stdout=subprocess.PIPE, universal_newlines=True).stdout
+    out = subprocess.run(['ps', '-eo', 'pid,ppid,comm'], stdout=subprocess.PIPE, universal_newlines=True,
+                         check=True).stdout
     me = str(os.getpid())
     return [line for line in out.splitlines()[1:] if line.split()[1] == me and line.split()[2] in ('iperf', 'iperf3')]
 
