@@ -16,4 +16,5 @@ run ansible-lint --profile production
 run tests/ansible_test/run.sh sanity units
 # ansible-test units runs tests/unit (the same tests plain pytest would) in its own tree.
 run python -m pytest -p no:cacheprovider -v tests/integration
+run extensions/molecule/run.sh
 exit $status
