@@ -15,12 +15,16 @@ import os
 
 from ansible.errors import AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import (
     RECORDS_DIR,
     describe_side,
     write_json,
 )
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import unique_path
+
+
+display = Display()
 
 
 class ActionModule(ActionBase):
@@ -58,6 +62,9 @@ class ActionModule(ActionBase):
             self._write_record(output_dir, record, result.get('filename') or this_host)
         if result.get('role'):
             result['msg'] = result.get('error') or describe_side(record if output_dir else dict(record, **result))
+            # One line per finished test, from the side whose figure counts.
+            if result['role'] == 'receiver' and not self._task.check_mode:
+                display.display(result['msg'], color='red' if result.get('error') else None)
         return result
 
     def _store(self, result, output_dir, output):

@@ -55,13 +55,12 @@ def format_bps(bps):
 
 
 def describe_side(side):
-    """``dut1 to_node rep 1: receiver 941.2 Mbit/s``, for the line a task prints."""
+    """``dut1 to_node rep 1: 941.2 Mbit/s``, the line printed as a test ends."""
     measurement = side.get('measurement') or {}
     figure = measurement.get('received_bps')
     if figure is None:
         figure = measurement.get('sent_bps')
-    return '%s %s rep %s: %s %s' % (
-        side.get('node'), side.get('direction'), side.get('repetition'), side.get('role'), format_bps(figure))
+    return '%s %s rep %s: %s' % (side.get('node'), side.get('direction'), side.get('repetition'), format_bps(figure))
 
 
 def _first(*values):

@@ -313,9 +313,9 @@ def _series(intervals):
                 if end is not None and bps is not None:
                     times.append(end)
                     values.append(bps)
-    if len(times) > 2:
+    if len(times) > 1:
         durations = []
-        for interval in intervals[:50]:
+        for interval in intervals[:-1][:50]:
             if isinstance(interval, dict) and _num(interval.get('start')) is not None \
                     and _num(interval.get('end')) is not None:
                 durations.append(interval['end'] - interval['start'])
@@ -326,6 +326,14 @@ def _series(intervals):
             if typical > 0 and (end - start) < 0.25 * typical:
                 times.pop()  # iperf3's few-millisecond tail: noise, not a figure
                 values.pop()
+    if times:
+        # The first interval's figure holds from its start: the line starts there.
+        first = next((interval for interval in intervals if isinstance(interval, dict)
+                      and interval.get('end') == times[0]), {})
+        start = _num(first.get('start'))
+        if start is not None and start < times[0]:
+            times.insert(0, start)
+            values.insert(0, values[0])
     return times, values
 
 
@@ -823,7 +831,8 @@ def _time_plots(records):
         parts.append('<p class="empty">No tests in this run.</p></section>')
         return '\n'.join(parts)
     parts.append('<p class="note">One chart per node and direction, one line per repetition: the throughput of '
-                 'each reporting interval, drawn at the interval&#8217;s end. Failed tests are dashed. '
+                 'each reporting interval, drawn at the interval&#8217;s end (the first one from its start). '
+                 'Failed tests are dashed. '
                  'To keep this file small, each chart is drawn from at most %d points: a longer series is cut '
                  'into time buckets and each bucket keeps its minimum and maximum (the raw files have every '
                  'interval). A last interval of a few milliseconds (iperf3 prints one) is left out.</p>'

@@ -487,3 +487,22 @@ def listening(ns, port):
             if fields[3] == '0A' and int(fields[1].rsplit(':', 1)[1], 16) == port:
                 return True
     return False
+
+
+def wait_for_traffic(info, sender, receiver, timeout=120, settle=0.5):
+    """Wait until a test between ``sender`` and ``receiver`` is under way: the
+    receiver's server runs, and a client has lived ``settle`` s in the sender
+    (a refused attempt ends at once). Return (client pids, server pids)."""
+    sender_ns, receiver_ns = info['hosts'][sender]['namespace'], info['hosts'][receiver]['namespace']
+    deadline = time.monotonic() + timeout
+    seen = {}
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        clients = lab_builder.iperf_pids_in_namespace(sender_ns)
+        servers = lab_builder.iperf_pids_in_namespace(receiver_ns)
+        seen = dict((pid, seen.get(pid, now)) for pid in clients)
+        settled = [pid for pid, since in seen.items() if now - since >= settle]
+        if settled and servers:
+            return settled, servers
+        time.sleep(0.02)
+    raise AssertionError('no test between %s and %s got under way within %d s' % (sender, receiver, timeout))

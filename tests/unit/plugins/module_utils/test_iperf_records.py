@@ -103,4 +103,4 @@ def test_format_bps(bps, text):
 
 
 def test_describe_side():
-    assert describe_side(side('dut1', 'receiver', received_bps=941.2e6)) == 'dut1 to_node rep 1: receiver 941.2 Mbit/s'
+    assert describe_side(side('dut1', 'receiver', received_bps=941.2e6)) == 'dut1 to_node rep 1: 941.2 Mbit/s'
