@@ -73,7 +73,7 @@ def run_session(info, connection, size, work):
     if size is SMALL:
         argv += ['--limit', ','.join(size['nodes'] + ['tpc1'])]
     env = dict(os.environ, PATH='%s:%s' % (BIN, os.environ.get('PATH', '')), ANSIBLE_CONFIG='ansible.cfg',
-               ANSIBLE_NOCOLOR='1',
+               ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_PATH=str(Path(work) / 'collections'),
                # A fresh ControlMaster per run, as the raw script has: connection
                # setup is then in both runs and cancels out.
                ANSIBLE_SSH_CONTROL_PATH_DIR=str(out / 'cp'),
@@ -116,6 +116,19 @@ def test_tasks(timer_file):
             current['iperf'] = max(current['iperf'], event.get('duration_s') or 0.0)
             previous_end = event['t']
     return [dict(wall=t['end'] - t['start'], iperf=t['iperf'], gap=t['gap']) for t in tasks if t['end']]
+
+
+def snapshot(work):
+    """Copy the collection as it is now: every run of the bench then measures
+    the same code, even while the checkout is being edited."""
+    target = Path(work) / 'collections' / 'ansible_collections' / 'apetools' / 'iperf'
+    for name in ('galaxy.yml', 'meta', 'plugins', 'playbooks', 'roles'):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns('__pycache__'))
+        elif source.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
 
 
 # --- the raw ssh script -------------------------------------------------------
@@ -297,6 +310,7 @@ def main(argv=None):
     work = tempfile.mkdtemp(prefix='bn-')
     warnings = []
     try:
+        snapshot(work)
         info = build_lab(args.lab)
         print('lab %s up: %s' % (args.lab, info['inventory']), flush=True)
         runs = run_rounds(info, rounds, work, warnings)

@@ -11,7 +11,14 @@ import os
 
 from ansible.plugins.action import ActionBase
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import normalize_options
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import devices, directions, plan, repetitions
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import (
+    check_versions,
+    devices,
+    directions,
+    floors,
+    plan,
+    repetitions,
+)
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_rundir import create_run_dir
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import PLAN_FILE, write_json
@@ -57,7 +64,9 @@ class ActionModule(ActionBase):
                          options['port'], int(value('iperf_port_count', 100)),
                          value('iperf_filename_prefix'), value('iperf_filename_base'),
                          node_order=list(nodes),
-                         busy_ports=dict((host, found.get('busy_ports')) for host, found in preflight.items()))
+                         busy_ports=dict((host, found.get('busy_ports')) for host, found in preflight.items()),
+                         min_bps=floors(value('iperf_min_bps')))
+            check_versions(options, preflight)
         except (IperfConfigurationError, ValueError, TypeError) as exc:
             result.update(failed=True, msg='iperf session configuration: %s' % exc)
             return result
@@ -76,7 +85,7 @@ class ActionModule(ActionBase):
         # No test can outlast its deadlines, so neither can the run: its host leases expire then.
         max_duration = len(tests) * (options['connect_timeout'] + options['max_time'] + 30) + 600
         write_json('%s/%s' % (run_dir, PLAN_FILE),
-                   dict(tests=tests, options=options, nodes=nodes, tpc=tpc, min_bps=value('iperf_min_bps')))
+                   dict(tests=tests, options=options, nodes=nodes, tpc=tpc))
         result.update(changed=True, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests,
                       options=options, nodes=nodes, tpc=tpc,
                       msg='%d tests planned; results go to %s' % (len(tests), run_dir))

@@ -10,6 +10,8 @@ variable and the value in the message.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
+
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import check_address
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import (
     IperfConfigurationError,
@@ -79,6 +81,65 @@ def repetitions(value):
     return count
 
 
+_RATE = re.compile(r'\A\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(?:bit/s|bps|b/s)?\s*\Z')
+_RATE_FACTORS = dict(k=1e3, m=1e6, g=1e9, t=1e12)
+
+
+def rate(value, name):
+    """Bits per second from ``941000000``, ``'941M'`` or ``'1.5 Gbit/s'``."""
+    if isinstance(value, bool):
+        raise IperfConfigurationError('%s %r is not a rate in bits per second' % (name, value))
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        match = _RATE.match(str(value))
+        if not match:
+            raise IperfConfigurationError('%s %r is not a rate: write bits per second, such as 500000000 or 500M'
+                                          % (name, value))
+        number = float(match.group(1)) * _RATE_FACTORS.get(match.group(2).lower(), 1.0)
+    if number < 0:
+        raise IperfConfigurationError('%s %r is negative' % (name, value))
+    return number
+
+
+def floors(value):
+    """The throughput floor of each direction, from one rate or a dict by direction."""
+    if value in (None, ''):
+        return {}
+    if isinstance(value, dict):
+        result = {}
+        for direction, floor in value.items():
+            result[IperfSession.direction(direction)] = rate(floor, 'iperf_min_bps[%s]' % direction)
+        return result
+    floor = rate(value, 'iperf_min_bps')
+    return dict((direction, floor) for direction in DEFAULT_DIRECTIONS)
+
+
+def _version(text):
+    try:
+        return tuple(int(part) for part in re.findall(r'\d+', str(text))[:3])
+    except ValueError:
+        return ()
+
+
+# Options that need a newer iperf than some hosts have: (option, version, lowest).
+NEEDS = (('bidir', 3, (3, 7)),)
+
+
+def check_versions(options, preflight):
+    """Refuse options the hosts' iperf is too old for, naming host and version."""
+    for option, version, lowest in NEEDS:
+        if not options.get(option) or options.get('version') != version:
+            continue
+        key = 'iperf%d' % version
+        for host, found in sorted(preflight.items()):
+            have = (found.get(key) or {}).get('version')
+            if have and _version(have) < lowest:
+                raise IperfConfigurationError(
+                    'iperf_%s needs %s %s or newer, and host %s has %s'
+                    % (option, key, '.'.join(str(part) for part in lowest), host, have))
+
+
 def free_port(index, port, port_count, busy):
     """The test's port: the next one in the cycle that nothing else holds."""
     for step in range(port_count):
@@ -90,7 +151,7 @@ def free_port(index, port, port_count, busy):
 
 
 def plan(nodes, tpc, direction_list, repetition_count, port, port_count=100,
-         filename_prefix=None, filename_base=None, node_order=None, busy_ports=None):
+         filename_prefix=None, filename_base=None, node_order=None, busy_ports=None, min_bps=None):
     """Every test of the matrix, repetitions outermost, in inventory order.
 
     Each test has its own port, cycling through ``port_count`` ports, so a
@@ -99,6 +160,7 @@ def plan(nodes, tpc, direction_list, repetition_count, port, port_count=100,
     never stop a process we did not start.
     """
     busy_ports = busy_ports or {}
+    min_bps = min_bps or {}
     if port_count < 1 or port + port_count - 1 > MAX_PORT:
         raise IperfConfigurationError('iperf_port %r with iperf_port_count %r runs past port %d'
                                       % (port, port_count, MAX_PORT))
@@ -121,6 +183,7 @@ def plan(nodes, tpc, direction_list, repetition_count, port, port_count=100,
                     sender_address=pair.sender['address'],
                     receiver_address=pair.receiver['address'],
                     port=free_port(index, port, port_count, set(busy_ports.get(pair.receiver['host']) or ())),
+                    min_bps=min_bps.get(direction),
                     filename=filename,
                     files=dict(sender=side_filename(filename, 'sender'),
                                receiver=side_filename(filename, 'receiver')),

@@ -23,6 +23,9 @@ RECORDS_DIR = 'records'
 PLAN_FILE = 'plan.json'
 SUMMARY_JSON = 'summary.json'
 SUMMARY_CSV = 'summary.csv'
+STATISTICS_JSON = 'statistics.json'
+STATISTICS_CSV = 'statistics.csv'
+STATISTICS_FIELDS = ('node', 'direction', 'tests', 'succeeded', 'mean_bps', 'min_bps', 'max_bps', 'stdev_bps')
 
 CSV_FIELDS = (
     'index', 'node', 'direction', 'repetition', 'sender', 'receiver', 'protocol', 'iperf_version',
@@ -157,7 +160,7 @@ def statistics(records):
 
 
 def summarize(run_dir, min_bps=None):
-    """Merge the run's sides and write summary.json and summary.csv."""
+    """Merge the run's sides; write summary.json/.csv and statistics.json/.csv."""
     with open(os.path.join(run_dir, PLAN_FILE)) as handle:
         plan = json.load(handle)
     sides = load_sides(run_dir)
@@ -170,16 +173,19 @@ def summarize(run_dir, min_bps=None):
                [dict((k, v) for k, v in record.items() if k != 'intervals') for record in records], indent=2)
     with open(os.path.join(run_dir, SUMMARY_CSV), 'w', newline='') as handle:
         handle.write(to_csv(records))
+    stats = statistics(records)
+    write_json(os.path.join(run_dir, STATISTICS_JSON), stats, indent=2)
+    with open(os.path.join(run_dir, STATISTICS_CSV), 'w', newline='') as handle:
+        handle.write(to_csv(stats, STATISTICS_FIELDS))
     return records
 
 
-def to_csv(records):
+def to_csv(records, fields=CSV_FIELDS):
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction='ignore', lineterminator='\n')
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction='ignore', lineterminator='\n')
     writer.writeheader()
     for record in records:
-        row = dict(record, files=';'.join(record.get('files') or []))
-        writer.writerow(row)
+        writer.writerow(dict(record, files=';'.join(record.get('files') or [])) if 'files' in record else record)
     return buffer.getvalue()
 
 

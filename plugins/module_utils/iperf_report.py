@@ -628,8 +628,9 @@ def _throughput_plot(records):
     factor, unit = _unit(top)
     axis_end, ticks = _ticks(top / factor if top else 1.0, 6)
 
-    node_chars = min(30, max(len(key[0]) for key, _ in groups))
-    direction_chars = max(len(_direction_words(key[1])) + (10 if key[2] else 0) for key, _ in groups)
+    keys = [key for key, group in groups]
+    node_chars = min(30, max(len(key[0]) for key in keys))
+    direction_chars = max(len(_direction_words(key[1])) + (10 if key[2] else 0) for key in keys)
     node_width = 24 + 8 * node_chars
     left = node_width + 16 + 7 * min(direction_chars, 30)
     right = 190
@@ -741,9 +742,14 @@ def _time_chart(node, direction, is_reverse, group, repetitions):
         return '\n'.join(parts)
 
     per_line = max(2, MAX_POINTS_PER_CHART // len(drawn))
-    reduced = [(record, _downsample(times, values, per_line), len(times)) for record, (times, values) in drawn]
-    top = max(y for _, points, _ in reduced for _, y in points)
-    t_max = max(x for _, points, _ in reduced for x, _ in points)
+    # (record, points drawn, how many intervals it had when it was downsampled, else 0)
+    reduced = []
+    for record, (times, values) in drawn:
+        source = _dict(record.get('reverse')) if is_reverse else record
+        reduced.append((record, _downsample(times, values, per_line),
+                        len(source.get('intervals')) if len(times) > per_line else 0))
+    top = max(point[1] for line in reduced for point in line[1])
+    t_max = max(point[0] for line in reduced for point in line[1])
     factor, unit = _unit(top)
     y_end, y_ticks = _ticks(top / factor if top > 0 else 1.0, 4)
     t_factor, t_unit = _time_unit(t_max)
@@ -802,11 +808,11 @@ def _time_chart(node, direction, is_reverse, group, repetitions):
         else:
             legend.append('<span class="item"><span class="sw dashed" style="border-color:%s"></span>'
                           '<span style="color:%s">rep %s (failed)</span></span>' % (colour, FAILED_COLOUR, _esc(rep)))
-        if raw > len(points):
+        if raw:
             thinned.append(raw)
     svg.append('</svg>')
     missing = ['%s%s' % (r.get('repetition'), '' if r.get('succeeded') else ' (failed)')
-               for r, (times, _) in lines if not times]
+               for r, series in lines if not series[0]]
     parts.append('<div class="legend">%s</div>' % ''.join(legend))
     parts.append('\n'.join(svg))
     notes = []

@@ -5,7 +5,14 @@ import os
 
 import pytest
 
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import devices, directions, plan, repetitions
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import (
+    check_versions,
+    devices,
+    directions,
+    floors,
+    plan,
+    repetitions,
+)
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_rundir import create_run_dir
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError
 
@@ -85,3 +92,34 @@ def test_latest_never_replaces_a_users_folder(tmp_path):
     (tmp_path / 'latest').mkdir()
     create_run_dir(str(tmp_path))
     assert (tmp_path / 'latest').is_dir() and not (tmp_path / 'latest').is_symlink()
+
+
+@pytest.mark.parametrize('value, expected', [
+    (None, {}),
+    (1e6, {'to_node': 1e6, 'from_node': 1e6}),
+    ('500M', {'to_node': 5e8, 'from_node': 5e8}),
+    ('1.5 Gbit/s', {'to_node': 1.5e9, 'from_node': 1.5e9}),
+    ({'downlink': '900M', 'uplink': 100}, {'to_node': 9e8, 'from_node': 100.0}),
+])
+def test_floors(value, expected):
+    assert floors(value) == expected
+
+
+@pytest.mark.parametrize('value', ['fast', '-5', True, {'sideways-x': 1, 'bogus': 2}, {'to_node': 'x'}])
+def test_floors_refuse(value):
+    with pytest.raises(IperfConfigurationError, match='iperf_min_bps|direction'):
+        floors(value)
+
+
+def test_floors_reach_the_tests():
+    nodes, tpc = devices(NODES, TPC)
+    tests = plan(nodes, tpc, ['to_node', 'from_node'], 1, 5201, min_bps=floors({'rx': '1G'}))
+    assert [t['min_bps'] for t in tests[:2]] == [1e9, None]
+
+
+def test_bidir_needs_iperf3_3_7():
+    options = dict(version=3, bidir=True)
+    check_versions(options, {'tpc1': {'iperf3': {'version': '3.12'}}, 'node1': {'iperf3': {'version': '3.7'}}})
+    with pytest.raises(IperfConfigurationError, match='iperf_bidir needs iperf3 3.7 or newer, and host old has 3.1.3'):
+        check_versions(options, {'old': {'iperf3': {'version': '3.1.3'}}})
+    check_versions(dict(version=3, bidir=False), {'old': {'iperf3': {'version': '3.1.3'}}})

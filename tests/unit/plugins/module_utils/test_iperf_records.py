@@ -95,6 +95,12 @@ def test_summarize_writes_json_and_csv(tmp_path):
     assert rows[0]['throughput_bps'] == '4.5' and rows[0]['files'].count(';') == 1
     assert rows[1]['succeeded'] == 'False' and 'reported no result' in rows[1]['error']
     assert len(table(records)) == 3
+    with open(os.path.join(run_dir, 'statistics.json')) as handle:
+        stats = json.load(handle)
+    assert [(row['direction'], row['tests'], row['succeeded'], row['mean_bps']) for row in stats] == [
+        ('to_node', 1, 1, 4.5), ('from_node', 1, 0, None)]
+    with open(os.path.join(run_dir, 'statistics.csv')) as handle:
+        assert handle.readline().startswith('node,direction,tests,succeeded,mean_bps')
 
 
 @pytest.mark.parametrize('bps, text', [(None, '-'), (941.2e6, '941.2 Mbit/s'), (1.5e9, '1.5 Gbit/s'),

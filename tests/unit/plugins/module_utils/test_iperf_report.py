@@ -136,8 +136,8 @@ def test_a_normal_run_has_every_section():
     assert 'Gbit/s' in text or 'Mbit/s' in text
     # The failed test: a red row with its cause.
     failed = [(classes, row) for classes, row in parser.rows if 'failed' in classes.split()]
-    assert any('FAILED' in row for _, row in failed)
-    assert any('below the floor' in row for _, row in failed)
+    assert any('FAILED' in row for classes, row in failed)
+    assert any('below the floor' in row for classes, row in failed)
     # Raw files, relative to the report.
     assert 'dut1_to_node_rep1.sender.iperf' in parser.hrefs
     assert all(href and not href.startswith(('/', 'http:', 'https:', 'file:')) for href in parser.hrefs)
@@ -184,7 +184,7 @@ def test_every_test_failed_without_figures():
     text = ' '.join(parser.text)
     assert re.search(r'3\s*failed', text) and re.search(r'0\s*succeeded', text)
     assert text.count('Connection refused') >= 3
-    assert sum(1 for classes, _ in parser.rows if classes.split()[:1] == ['failed']) >= 3
+    assert sum(1 for classes, row in parser.rows if classes.split()[:1] == ['failed']) >= 3
     assert 'No per-interval figures' in text
     assert parser.tags.count('polyline') == 0
 
@@ -220,11 +220,11 @@ def test_downsample_keeps_the_extremes_within_the_budget(count, budget):
     points = [(float(i), math.sin(i / 10.0) + (5.0 if i == count // 3 else 0.0)) for i in range(count)]
     kept = downsample(points, budget)
     assert len(kept) <= budget
-    assert [x for x, _ in kept] == sorted(x for x, _ in kept)
+    assert [x for x, y in kept] == sorted(x for x, y in kept)
     assert set(kept) <= set(points)
     if budget >= 2:
-        assert max(y for _, y in kept) == max(y for _, y in points)
-        assert min(y for _, y in kept) == min(y for _, y in points)
+        assert max(y for x, y in kept) == max(y for x, y in points)
+        assert min(y for x, y in kept) == min(y for x, y in points)
 
 
 def test_long_runs_give_a_small_file():
