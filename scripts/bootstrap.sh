@@ -11,6 +11,8 @@ packages=(
   openssh-server openssh-client
   iproute2 nftables procps psmisc
 )
+# The tests render report.html in a real headless browser.
+[ "${1:-}" = "--test" ] && packages+=(chromium fonts-liberation)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

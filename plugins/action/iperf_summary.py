@@ -9,6 +9,7 @@ __metaclass__ = type
 import os
 
 from ansible.plugins.action import ActionBase
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_report import write_report
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import (
     SUMMARY_CSV,
     SUMMARY_JSON,
@@ -32,6 +33,12 @@ class ActionModule(ActionBase):
         min_bps = self._task.args.get('min_bps')
         records = summarize(run_dir, float(min_bps) if min_bps not in (None, '') else None)
         failed = [record for record in records if not record['succeeded']]
+        stats = statistics(records)
+        try:
+            result['report_html'] = write_report(run_dir, records, stats)
+        except Exception as exc:  # pylint: disable=broad-except
+            # The measurements and the summary are written; a report must not fail the run.
+            result['report_error'] = 'report.html could not be written: %s' % exc
         result.update(
             changed=True,
             run_dir=run_dir,
@@ -39,7 +46,7 @@ class ActionModule(ActionBase):
             summary_csv=os.path.join(run_dir, SUMMARY_CSV),
             tests=len(records),
             failed_tests=len(failed),
-            statistics=statistics(records),
+            statistics=stats,
             table=table(records),
         )
         lines = ['%d of %d tests succeeded; results in %s' % (len(records) - len(failed), len(records), run_dir)]

@@ -337,11 +337,6 @@ def _series(intervals):
     return times, values
 
 
-def _points(intervals):
-    """(time, bps) at the end of each interval (see _series)."""
-    return list(zip(*_series(intervals)))
-
-
 def downsample(points, budget):
     """At most ``budget`` points: ``points`` cut into buckets, each keeping its min and max.
 

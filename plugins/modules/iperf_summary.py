@@ -13,7 +13,9 @@ short_description: Write the summary of an iperf run
 version_added: 0.1.0
 description:
   - Runs on the controller only. Merges the records that each side of each test wrote into C(run_dir)
-    and writes C(summary.json) (a list, one record per test) and C(summary.csv) (the same rows).
+    and writes C(summary.json) (a list, one record per test), C(summary.csv) (the same rows),
+    C(statistics.json) and C(statistics.csv) (mean, min, max and standard deviation per node and direction)
+    and C(report.html).
   - A test with no record from one of its sides is recorded as failed, with the host named.
 author:
   - apetools.iperf contributors (@apetools)
@@ -63,6 +65,14 @@ summary_json:
 summary_csv:
   description: Path of summary.csv.
   returned: always
+  type: str
+report_html:
+  description: Path of report.html, a self-contained report with tables and plots that opens from disk.
+  returned: when the report could be written
+  type: str
+report_error:
+  description: Why report.html could not be written (the summary files are written all the same).
+  returned: when the report could not be written
   type: str
 tests:
   description: How many tests the run planned.

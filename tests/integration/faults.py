@@ -41,17 +41,17 @@ PLAYBOOK_TIMEOUT = 300
 # --- labs ----------------------------------------------------------------------
 
 
-def build_lab(name, nodes):
+def build_lab(name, nodes, tpcs=1):
     """lab.up, on another subnet when the default one is taken by someone else's lab."""
     try:
-        return lab_builder.up(name, nodes=nodes)
+        return lab_builder.up(name, nodes=nodes, tpcs=tpcs)
     except lab_builder.LabError as exc:
         if 'already used' not in str(exc):
             raise
     start = lab_builder.default_subnet(name)
     for step in range(1, 200):
         try:
-            return lab_builder.up(name, nodes=nodes, subnet=(start + 37 * step) % 200)
+            return lab_builder.up(name, nodes=nodes, tpcs=tpcs, subnet=(start + 37 * step) % 200)
         except lab_builder.LabError as exc:
             if 'already used' not in str(exc):
                 raise
@@ -60,8 +60,8 @@ def build_lab(name, nodes):
 
 def repair_lab(info):
     """lab.up on the lab's own subnet: restarts a stopped sshd, fixes addresses."""
-    return lab_builder.up(info['name'], nodes=sum(1 for h in info['hosts'].values() if h['group'] == 'nodes'),
-                          subnet=info['subnet'])
+    groups = [data['group'] for data in info['hosts'].values()]
+    return lab_builder.up(info['name'], nodes=groups.count('nodes'), tpcs=groups.count('tpc'), subnet=info['subnet'])
 
 
 def namespaces(info):

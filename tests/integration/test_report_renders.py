@@ -9,7 +9,6 @@ import os
 import shutil
 import struct
 import subprocess
-import sys
 import tempfile
 import zlib
 
@@ -17,10 +16,6 @@ import pytest
 
 from conftest import ROOT, run_playbook
 
-sys.path.insert(0, os.path.join(ROOT, '.collections'))
-
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import statistics, summarize  # noqa: E402
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_report import write_report  # noqa: E402
 
 SESSION = 'apetools.iperf.session'
 INVENTORY = os.path.join(ROOT, 'inventories', 'local', 'hosts.yml')
@@ -101,11 +96,7 @@ def report(tmp_path_factory):
     assert run.rc == 0, run.output
     records = run.summary()
     path = os.path.join(run.run_dir, 'report.html')
-    if not os.path.exists(path):
-        # The run did not write it itself: build it as the summary step would,
-        # from the merged records (summary.json leaves the intervals out).
-        merged = summarize(run.run_dir)
-        assert write_report(run.run_dir, merged, statistics(merged)) == path
+    assert os.path.exists(path), 'the session wrote no report.html'
     return path, records
 
 

@@ -1,0 +1,565 @@
+"""Fault injection on the namespace lab: real playbook runs over SSH, real
+iperf, real kills, nftables and sshd stops.
+
+Two labs: ``ft1`` for faults that leave the hosts intact (busy ports, leases,
+reruns, interrupts), and ``ft2`` for faults that break a host (sshd stopped,
+processes killed, test network blackholed), rebuilt before each such test.
+
+Every run uses its own ``iperf_remote_dir``: the lab's hosts share /var/tmp
+with each other and with other people's labs, whose hosts have the same names,
+so the default folder would share pid files and host leases between labs.
+"""
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import time
+
+import pytest
+
+import faults as F
+from conftest import lab_builder
+
+# --- fixtures ------------------------------------------------------------------------
+
+
+def _teardown_lab(info):
+    for ns in F.namespaces(info).values():
+        F.remove_blackhole(ns)
+    F.kill_iperf_left(info)
+    lab_builder.down(info['name'])
+
+
+@pytest.fixture(scope='module')
+def ftlab():
+    """Two nodes and a TPC; the tests here leave them intact."""
+    info = F.build_lab('ft1', nodes=2)
+    try:
+        yield info
+    finally:
+        _teardown_lab(info)
+
+
+@pytest.fixture(scope='module')
+def _breakable():
+    info = F.build_lab('ft2', nodes=2)
+    try:
+        yield info
+    finally:
+        _teardown_lab(info)
+
+
+@pytest.fixture
+def breakable(_breakable):
+    """Two nodes and a TPC that this test may break; repaired before and after."""
+    info = F.repair_lab(_breakable)
+    assert not any(F.iperf_left(info).values())
+    yield info
+    for ns in F.namespaces(info).values():
+        F.remove_blackhole(ns)
+    F.kill_iperf_left(info)
+    F.repair_lab(info)
+    assert lab_builder.status(info['name']), 'lab %s not repaired' % info['name']
+
+
+@pytest.fixture
+def remote_dir(request):
+    """This test's own iperf_remote_dir on the hosts (pid files, leases, raw files)."""
+    path = '/var/tmp/apetools-iperf-ft-%s' % hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:10]
+    shutil.rmtree(path, ignore_errors=True)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def playbooks():
+    """Runs started by the test; any still running at the end is killed."""
+    started = []
+    yield started
+    for run in started:
+        if run.running():
+            run.kill()
+        run.cleanup()
+
+
+def start(playbooks, inventory, output_dir, *args, **kwargs):
+    run = F.Playbook(inventory, output_dir, *args, **kwargs)
+    playbooks.append(run)
+    return run
+
+
+def run_to_end(playbooks, inventory, output_dir, *args, **kwargs):
+    return start(playbooks, inventory, output_dir, *args, **kwargs).wait()
+
+
+# --- what every fault test checks -------------------------------------------------------------
+
+REPORT = os.environ.get('FT_REPORT_FILE')
+
+
+def report(fault, run, error, left_at_end, left_after):
+    """One row of the fault table, when FT_REPORT_FILE names a file."""
+    spans = F.test_task_spans(run.events) if run else {}
+    row = dict(fault=fault, run_s=round(run.wall_s, 1) if run else None,
+               test_s=dict((index, round(seconds, 1)) for index, (_, seconds) in spans.items()),
+               error=error, iperf_left_at_end=left_at_end, iperf_left_after_grace=left_after,
+               rc=run.rc if run else None)
+    if REPORT:
+        with open(REPORT, 'a') as handle:
+            handle.write(json.dumps(row) + '\n')
+    return row
+
+
+def by_index(records):
+    return dict((record['index'], record) for record in records)
+
+
+def check_failed(record, *patterns):
+    """The test is recorded as failed, and its error matches every pattern."""
+    assert record['succeeded'] is False, record
+    assert record['error'], record
+    for pattern in patterns:
+        assert re.search(pattern, record['error'], re.IGNORECASE | re.DOTALL), (
+            'test %s error %r does not match %r' % (record['index'], record['error'], pattern))
+
+
+def check_succeeded(record):
+    assert record['succeeded'] is True, record
+    assert record['error'] is None, record
+    assert record['throughput_bps'] and record['throughput_bps'] > 0, record
+    assert len(record['files']) == 2, record
+
+
+def check_deadlines(run, tests, faulty=()):
+    """The run ends within the sum of its tests' bounds, and each faulty test within one bound."""
+    spans = F.test_task_spans(run.events)
+    for index in faulty:
+        name, seconds = spans[index]
+        assert seconds <= F.TEST_BOUND, '%s took %.1f s, more than its bound of %d s' % (name, seconds, F.TEST_BOUND)
+    bound = F.RUN_OVERHEAD + tests * F.TEST_BOUND
+    assert run.wall_s <= bound, 'the run took %.0f s, more than %d s' % (run.wall_s, bound)
+
+
+def check_final_failure(run, *names):
+    """The run fails at its end, with a summary of what failed."""
+    assert run.rc not in (0, None), run.output[-3000:]
+    failed = [e for e in run.events if e['event'] == 'failed' and e['task'] == 'Fail the run when a test failed']
+    assert failed, 'the run did not end with "Fail the run when a test failed":\n%s' % run.output[-3000:]
+    for name in names:
+        assert name in failed[0]['msg'], failed[0]['msg']
+
+
+def left_and_wait(info, within=F.MAX_TIME + F.WATCHDOG_GRACE + 2):
+    left_at_end = sum(len(p) for p in F.iperf_left(info).values())
+    F.assert_no_iperf_left(info, within)
+    return left_at_end
+
+
+SHORT_RUN = F.SHORT
+TO_NODE_ONLY = ('-e', '{"iperf_directions": ["to_node"]}')
+
+
+# --- 1. a node unreachable before the run ------------------------------------------------------
+
+
+def test_node_unreachable_before_the_run(breakable, tmp_path, remote_dir, playbooks):
+    F.stop_sshd(breakable, 'node2')
+    run = run_to_end(playbooks, breakable['inventory'], tmp_path / 'out', *SHORT_RUN,
+                     '-e', 'iperf_remote_dir=%s' % remote_dir)
+    left = left_and_wait(breakable)
+    assert run.run_dir, run.output[-3000:]
+    assert os.path.exists(os.path.join(run.run_dir, 'summary.json')), (
+        'no summary.json: the run stopped before writing it\n%s' % run.output[-4000:])
+    records = by_index(run.summary())
+    assert sorted(records) == [1, 2, 3, 4]
+    check_succeeded(records[1])
+    check_succeeded(records[2])
+    for index in (3, 4):
+        check_failed(records[index], r'\bnode2\b', r'unreachable', r'198\.18\.\d+\.12|connection refused')
+        assert records[index]['files'] == []
+    check_final_failure(run, 'node2')
+    check_deadlines(run, 4)
+    report('node unreachable before the run (sshd stopped)', run, records[3]['error'], left, 0)
+
+
+# --- 2. iperf missing on a host ------------------------------------------------------------------
+
+
+def _hide_iperf(info, tmp_path, host):
+    """An inventory where ``host`` runs its modules with a PATH that has no iperf.
+
+    The hosts share one file system, so iperf cannot be uninstalled on one of
+    them; a Python wrapper with an empty PATH makes it missing for that host only.
+    """
+    wrapper = tmp_path / 'python-without-iperf'
+    wrapper.write_text('#!/bin/sh\nPATH=/nonexistent-apetools-ft\nexport PATH\nexec /usr/bin/python3 "$@"\n')
+    wrapper.chmod(0o755)
+    inventory = F.load_inventory(info)
+    F.host_vars(inventory, host)['ansible_python_interpreter'] = str(wrapper)
+    return F.write_inventory(inventory, tmp_path / 'inventory.yml')
+
+
+def test_iperf3_missing_on_a_host(ftlab, tmp_path, remote_dir, playbooks):
+    inventory = _hide_iperf(ftlab, tmp_path, 'node2')
+    run = run_to_end(playbooks, inventory, tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_remote_dir=%s' % remote_dir)
+    left = left_and_wait(ftlab)
+    # The preflight says so, before any traffic.
+    preflight = [e for e in run.events if e['task'] == 'Check that iperf is installed' and e.get('host') == 'node2']
+    assert preflight and preflight[0]['event'] == 'failed', preflight
+    assert 'ansible-playbook apetools.iperf.install' in preflight[0]['msg'], preflight
+    records = by_index(run.summary())
+    check_succeeded(records[1])
+    check_succeeded(records[2])
+    for index in (3, 4):
+        check_failed(records[index], r'\bnode2\b', r'iperf3 is not installed',
+                     r'ansible-playbook apetools\.iperf\.install')
+        assert records[index]['files'] == []
+    assert not glob.glob(os.path.join(run.run_dir, 'node2_*')), os.listdir(run.run_dir)
+    check_final_failure(run, 'node2')
+    check_deadlines(run, 4)
+    report('iperf3 missing on a host', run, records[3]['error'], left, 0)
+
+
+def test_iperf2_missing_on_a_host(ftlab, tmp_path, remote_dir, playbooks):
+    inventory = _hide_iperf(ftlab, tmp_path, 'node1')
+    run = run_to_end(playbooks, inventory, tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_version=2',
+                     '-e', 'iperf_remote_dir=%s' % remote_dir, '--limit', 'node1,tpc1')
+    left = left_and_wait(ftlab)
+    records = by_index(run.summary())
+    for index in (1, 2):
+        check_failed(records[index], r'\bnode1\b', r'iperf2 is not installed',
+                     r'ansible-playbook apetools\.iperf\.install -e iperf_version=2')
+        assert records[index]['files'] == []
+    assert not [e for e in run.events if e['event'] == 'task' and e['task'].startswith('Iperf test ')]
+    check_final_failure(run, 'node1')
+    report('iperf2 missing on a host', run, records[1]['error'], left, 0)
+
+
+# --- 3. faults in the middle of a test ------------------------------------------------------------
+
+MID_TEST = ('-e', 'iperf_time=3', '-e', 'iperf_max_time=%d' % F.MAX_TIME,
+            '-e', 'iperf_connect_timeout=%d' % F.CONNECT_TIMEOUT) + TO_NODE_ONLY
+
+
+def _kill_server(info, clients, servers):
+    F.kill_pids(servers)
+    return servers
+
+
+def _kill_sender(info, clients, servers):
+    F.kill_pids(clients)
+    return clients
+
+
+def _blackhole(info, clients, servers):
+    F.blackhole(info['hosts']['node1']['namespace'], 'eth1')
+    return []
+
+
+def _drop_ssh(info, clients, servers):
+    killed = F.drop_ssh_sessions(info, 'node1')
+    assert killed, 'no sshd session serves the controller on node1'
+    return killed
+
+
+# fault -> (inject, patterns the error of test 1 must match)
+MID_TEST_FAULTS = {
+    'receiver_server_killed': (_kill_server, [r'receiver on node1\b[^;]*(kill|signal)']),
+    'sender_killed': (_kill_sender, [r'sender on tpc1\b[^;]*(kill|signal)']),
+    'test_network_blackholed': (_blackhole, [r'\b(node1|tpc1)\b[^;]*did not finish within \d+ s']),
+    'management_ssh_lost': (_drop_ssh, [r'\bnode1\b[^;]*unreachable']),
+}
+
+
+@pytest.mark.parametrize('fault', sorted(MID_TEST_FAULTS))
+def test_fault_in_the_middle_of_a_test(fault, breakable, tmp_path, remote_dir, playbooks):
+    """Test 1 is tpc1 -> node1, test 2 is tpc1 -> node2; the fault hits test 1."""
+    inject, patterns = MID_TEST_FAULTS[fault]
+    run = start(playbooks, breakable['inventory'], tmp_path / 'out', *MID_TEST,
+                '-e', 'iperf_remote_dir=%s' % remote_dir)
+    clients, servers = F.wait_for_traffic(breakable, 'tpc1', 'node1')
+    time.sleep(1.0)  # well inside the 3 s test
+    hit = inject(breakable, clients, servers)
+    run.wait()
+    for pid in hit:
+        assert not F.alive(pid) or fault == 'management_ssh_lost', pid
+    left = left_and_wait(breakable)
+    records = by_index(run.summary())
+    assert sorted(records) == [1, 2]
+    check_failed(records[1], *patterns)
+    check_succeeded(records[2])
+    check_final_failure(run, 'node1 to_node rep 1')
+    check_deadlines(run, 2, faulty=[1])
+    if fault == 'test_network_blackholed':
+        # Management stayed up: node1 took part in the cleanup after the test.
+        cleanup = [e for e in run.events if e['task'].startswith('Remove the run') and e.get('host') == 'node1']
+        assert cleanup and cleanup[0]['event'] == 'ok', cleanup
+    report('mid-test: %s' % fault, run, records[1]['error'], left, 0)
+
+
+# --- 4. the port is already taken ---------------------------------------------------------------------
+
+
+def _receiver_port(run, record):
+    """The port the receiver's iperf3 server actually listened on, from its own JSON."""
+    name = [f for f in record['files'] if f.endswith('.receiver.iperf')][0]
+    with open(os.path.join(run.run_dir, name)) as handle:
+        return json.load(handle)['start']['connected'][0]['local_port']
+
+
+def test_port_taken_by_a_foreign_program(ftlab, tmp_path, remote_dir, playbooks):
+    ns = ftlab['hosts']['node1']['namespace']
+    foreign = F.foreign_listener(ns, ftlab['hosts']['node1']['test_address'], 5201)
+    try:
+        # A pid file of ours that names the foreign process (a reused pid): still not ours.
+        pid_dir = os.path.join(remote_dir, 'pids')
+        os.makedirs(pid_dir)
+        with open(os.path.join(pid_dir, 'node1-5201.pid'), 'w') as handle:
+            json.dump(dict(pid=foreign.pid, argv=['iperf3', '-s', '-p', '5201', '-1', '-J'], started=time.time()),
+                      handle)
+        run = run_to_end(playbooks, ftlab['inventory'], tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_port=5201',
+                         '-e', 'iperf_remote_dir=%s' % remote_dir, '--limit', 'node1,tpc1')
+        left = left_and_wait(ftlab)
+        assert foreign.poll() is None and F.alive(foreign.pid), 'the foreign program was killed'
+        assert F.listening(ns, 5201)
+        assert run.rc == 0, run.output[-3000:]
+        records = by_index(run.summary())
+        for record in records.values():
+            check_succeeded(record)
+            assert record['port'] != 5201, record
+            assert _receiver_port(run, record) == record['port']
+        assert all(test['port'] != 5201 for test in run.plan()['tests'])
+        report('port taken by a foreign program', run, 'none: moved to port %s' % records[1]['port'], left, 0)
+    finally:
+        foreign.kill()
+        foreign.wait(10)
+
+
+def test_port_taken_by_a_stale_server_of_ours(ftlab, tmp_path, remote_dir, playbooks):
+    ns = ftlab['hosts']['node1']['namespace']
+    stale, pid_file = F.stale_server(ns, 5201, os.path.join(remote_dir, 'pids'), 'node1')
+    try:
+        assert F.listening(ns, 5201)
+        run = run_to_end(playbooks, ftlab['inventory'], tmp_path / 'out', *SHORT_RUN, *TO_NODE_ONLY,
+                         '-e', 'iperf_port=5201', '-e', 'iperf_remote_dir=%s' % remote_dir, '--limit', 'node1,tpc1')
+        left = left_and_wait(ftlab)
+        assert run.rc == 0, run.output[-3000:]
+        record = by_index(run.summary())[1]
+        check_succeeded(record)
+        assert record['port'] == 5201 == run.plan()['tests'][0]['port']
+        assert _receiver_port(run, record) == 5201
+        F.wait_for(lambda: stale.poll() is not None, 10, what='the stale server to be gone')
+        assert not os.path.exists(pid_file)
+        report('port taken by a stale server of ours', run, 'none: stale server %d cleared' % stale.pid, left, 0)
+    finally:
+        if stale.poll() is None:
+            os.killpg(stale.pid, signal.SIGKILL)
+        stale.wait(10)
+
+
+# --- 5. the controller is interrupted ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize('how', ['SIGINT to the process group', 'SIGTERM to ansible-playbook'])
+def test_controller_interrupted(how, ftlab, tmp_path, remote_dir, playbooks):
+    run = start(playbooks, ftlab['inventory'], tmp_path / 'out', '-e', 'iperf_time=3',
+                '-e', 'iperf_max_time=%d' % F.MAX_TIME, '-e', 'iperf_connect_timeout=%d' % F.CONNECT_TIMEOUT,
+                '-e', 'iperf_remote_dir=%s' % remote_dir)
+    # Test 1 (tpc1 -> node1) is done and on disk; test 2 (node1 -> tpc1) is running.
+    F.wait_for(lambda: run.run_dir and len(run.records()) >= 2, 120, what='the records of test 1')
+    F.wait_for_traffic(ftlab, 'node1', 'tpc1')
+    interrupted = time.monotonic()
+    if how.startswith('SIGINT'):
+        run.signal(signal.SIGINT, group=True)  # what Ctrl-C does
+    else:
+        run.signal(signal.SIGTERM)
+    run.wait(60)
+    stopped_s = time.monotonic() - interrupted
+    assert run.rc != 0
+    # What was measured is on disk: both sides of test 1, their records and raw files.
+    records = run.records()
+    test1 = dict((name, record) for name, record in records.items() if name.startswith('node1_to_node_rep1.'))
+    assert sorted(test1) == ['node1_to_node_rep1.receiver.iperf.json', 'node1_to_node_rep1.sender.iperf.json'], records
+    for record in test1.values():
+        assert record['succeeded'] is True, record
+        assert os.path.getsize(os.path.join(run.run_dir, record['file'])) > 0
+    server = json.load(open(os.path.join(run.run_dir, 'node1_to_node_rep1.receiver.iperf')))
+    assert server['end']['sum_received']['bits_per_second'] > 0
+    assert not [name for name in records if name.startswith('node2_')], records
+    # The servers and clients stop on their own, within their deadline.
+    left = sum(len(p) for p in F.iperf_left(ftlab).values())
+    cleared_s = F.assert_no_iperf_left(ftlab, F.CONNECT_TIMEOUT + F.MAX_TIME + F.WATCHDOG_GRACE)
+    # And the controller left nothing running either.
+    F.wait_for(lambda: not _group_alive(run.pid), 15, what='the playbook\'s processes to end')
+    report('controller interrupted: %s' % how, run,
+           'rc %s %.1f s after the signal; records on disk: %s' % (run.rc, stopped_s, sorted(records)), left, 0)
+    assert cleared_s <= F.CONNECT_TIMEOUT + F.MAX_TIME + F.WATCHDOG_GRACE
+
+
+def _group_alive(pgid):
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open('/proc/%s/stat' % entry) as handle:
+                    fields = handle.read().rsplit(')', 1)[1].split()
+                if int(fields[2]) == pgid and fields[0] not in ('Z', 'X'):
+                    return True
+            except (OSError, IndexError, ValueError):
+                continue
+    return False
+
+
+# --- 6. two runs against the same TPC -----------------------------------------------------------------
+
+
+def _windows(run):
+    """(start, end) of every measurement of the run, from the senders' iperf3 JSON.
+
+    iperf3 gives the start in whole seconds; the end is widened by that second."""
+    windows = []
+    for record in run.summary():
+        name = [f for f in record['files'] if f.endswith('.sender.iperf')][0]
+        with open(os.path.join(run.run_dir, name)) as handle:
+            data = json.load(handle)
+        started = data['start']['timestamp']['timesecs']
+        windows.append((started, started + 1 + data['end']['sum_sent']['end']))
+    return windows
+
+
+def _test_task_windows(run):
+    return [(start, end) for name, start, end in F.task_spans(run.events) if name.startswith('Iperf test ')]
+
+
+def test_two_runs_at_once(ftlab, tmp_path, remote_dir, playbooks):
+    args = SHORT_RUN + TO_NODE_ONLY + ('-e', 'iperf_remote_dir=%s' % remote_dir)
+    first = start(playbooks, ftlab['inventory'], tmp_path / 'first', *args)
+    second = start(playbooks, ftlab['inventory'], tmp_path / 'second', *args)
+    first.wait()
+    second.wait()
+    left = left_and_wait(ftlab)
+    assert first.rc == 0, first.output[-3000:]
+    assert second.rc == 0, second.output[-3000:]
+    # Their files never mix: each run has its own folder with its own tests.
+    assert first.run_dir != second.run_dir
+    for run in (first, second):
+        records = run.summary()
+        assert [r['index'] for r in records] == [1, 2]
+        for record in records:
+            check_succeeded(record)
+            for name in record['files']:
+                assert os.path.isfile(os.path.join(run.run_dir, name))
+        assert len(run.records()) == 4, run.records()
+    # They never measured at the same time: one run's tests all came before the other's.
+    early, late = sorted((first, second), key=lambda run: min(_windows(run)))
+    assert max(end for _, end in _windows(early)) <= min(start for start, _ in _windows(late)), (
+        _windows(early), _windows(late))
+    assert max(end for _, end in _test_task_windows(early)) <= min(start for start, _ in _test_task_windows(late))
+    # No lease is left behind.
+    assert not glob.glob(os.path.join(remote_dir, 'locks', '*.lock')), os.listdir(os.path.join(remote_dir, 'locks'))
+    report('two runs at once', late, 'none: waited %.0f s for the other run' % (
+        min(start for start, _ in _test_task_windows(late)) - late.events[0]['t']), left, 0)
+
+
+def test_host_held_by_another_run_times_out(ftlab, tmp_path, remote_dir, playbooks):
+    lease = os.path.join(remote_dir, 'locks', 'tpc1.lock')
+    os.makedirs(lease)
+    now = time.time()
+    owner = dict(run='ft-other-run', controller='ft-other-controller', taken=now, expires=now + 3600)
+    with open(os.path.join(lease, 'owner.json'), 'w') as handle:
+        json.dump(owner, handle)
+    run = run_to_end(playbooks, ftlab['inventory'], tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_lock_timeout=3',
+                     '-e', 'iperf_remote_dir=%s' % remote_dir)
+    left = left_and_wait(ftlab)
+    assert run.rc not in (0, None)
+    # A clear message while waiting, then the timeout, naming the host and the other run.
+    assert re.search(r'host tpc1 is busy with run ft-other-run from ft-other-controller', run.output), run.output
+    failed = [e for e in run.events if e['event'] == 'failed' and e['task'] == 'Take the hosts for this run']
+    assert failed and re.search(r'tpc1.*ft-other-run.*waited 3 s', failed[0]['msg']), failed
+    # No traffic, the other run's lease untouched, and none of ours left behind.
+    assert not run.iperf_files()
+    with open(os.path.join(lease, 'owner.json')) as handle:
+        assert json.load(handle) == owner
+    ours = sorted(os.path.basename(p) for p in glob.glob(os.path.join(remote_dir, 'locks', '*.lock')))
+    assert ours == ['tpc1.lock'], 'leases of this run left behind: %s' % ours
+    assert run.wall_s <= F.RUN_OVERHEAD + 3
+    report('host held by another run (iperf_lock_timeout=3)', run, failed[0]['msg'], left, 0)
+
+
+# --- 7. reruns into the same folder ----------------------------------------------------------------------
+
+
+def _hashes(folder):
+    found = {}
+    for path in sorted(glob.glob(os.path.join(folder, '**'), recursive=True)):
+        if os.path.isfile(path):
+            with open(path, 'rb') as handle:
+                found[os.path.relpath(path, folder)] = hashlib.sha256(handle.read()).hexdigest()
+    return found
+
+
+def test_rerun_never_overwrites(ftlab, tmp_path, remote_dir, playbooks):
+    args = ('-e', 'iperf_time=1') + TO_NODE_ONLY + ('-e', 'iperf_remote_dir=%s' % remote_dir, '--limit', 'node1,tpc1')
+    output = tmp_path / 'out'
+    first = run_to_end(playbooks, ftlab['inventory'], output, *args)
+    assert first.rc == 0, first.output[-3000:]
+    first_dir = first.run_dir
+    before = _hashes(first_dir)
+    assert 'summary.json' in before and 'node1_to_node_rep1.receiver.iperf' in before
+    second = run_to_end(playbooks, ftlab['inventory'], output, *args)
+    assert second.rc == 0, second.output[-3000:]
+    assert second.run_dir != first_dir
+    assert [os.path.basename(d) for d in second.run_dirs()] == sorted(
+        os.path.basename(d) for d in (first_dir, second.run_dir))
+    assert os.readlink(os.path.join(str(output), 'latest')) == os.path.basename(second.run_dir)
+    assert _hashes(first_dir) == before
+    assert sorted(_hashes(second.run_dir)) == sorted(before)
+    F.assert_no_iperf_left(ftlab)
+
+
+# --- 8. iperf_continue_on_error -------------------------------------------------------------------------
+
+# Test 1 (tpc1 -> node1) fails: node1's test address is one nobody has.
+UNREACHABLE_TEST = ('-e', 'iperf_time=2', '-e', 'iperf_max_time=3', '-e', 'iperf_connect_timeout=3')
+
+
+@pytest.fixture
+def dead_address_inventory(ftlab, tmp_path):
+    inventory = F.load_inventory(ftlab)
+    F.host_vars(inventory, 'node1')['iperf_address'] = '198.19.%d.250' % ftlab['subnet']
+    return F.write_inventory(inventory, tmp_path / 'inventory.yml')
+
+
+def test_continue_on_error_true_runs_the_whole_matrix(ftlab, dead_address_inventory, tmp_path, remote_dir,
+                                                      playbooks):
+    run = run_to_end(playbooks, dead_address_inventory, tmp_path / 'out', *UNREACHABLE_TEST,
+                     '-e', 'iperf_remote_dir=%s' % remote_dir)
+    left = left_and_wait(ftlab)
+    records = by_index(run.summary())
+    check_failed(records[1], r'\b(tpc1|node1)\b', r'did not finish|no route|unreachable|refused')
+    for index in (2, 3, 4):
+        check_succeeded(records[index])
+    check_final_failure(run, 'node1 to_node rep 1')
+    report('continue_on_error=true, test 1 fails', run, records[1]['error'], left, 0)
+
+
+def test_continue_on_error_false_stops_at_the_first_failure(ftlab, dead_address_inventory, tmp_path, remote_dir,
+                                                            playbooks):
+    run = run_to_end(playbooks, dead_address_inventory, tmp_path / 'out', *UNREACHABLE_TEST,
+                     '-e', 'iperf_continue_on_error=false', '-e', 'iperf_remote_dir=%s' % remote_dir)
+    left = left_and_wait(ftlab)
+    assert run.rc not in (0, None)
+    records = by_index(run.summary())
+    assert sorted(records) == [1, 2, 3, 4]
+    check_failed(records[1], r'\b(tpc1|node1)\b', r'did not finish|no route|unreachable|refused')
+    # Nothing ran after the failure: no side of tests 2 to 4 reported, no file.
+    sides = run.records()
+    later = [name for name, side in sides.items() if (side.get('node'), side.get('direction')) != ('node1', 'to_node')]
+    assert not later, 'tests ran after the first failure: %s' % later
+    for index in (2, 3, 4):
+        assert records[index]['succeeded'] is False and records[index]['files'] == [], records[index]
+    spans = F.test_task_spans(run.events)
+    assert sum(seconds for index, (_, seconds) in spans.items() if index > 1) < 3, spans
+    report('continue_on_error=false, test 1 fails', run, records[1]['error'], left, 0)
