@@ -215,7 +215,10 @@ def server_argv(options, own_address=None):
             argv += ['-w', options['window']]
         if options['len'] and options['protocol'] == 'udp':
             argv += ['-l', options['len']]
-    if options['bind']:
+    # A UDP server that is not bound may answer from another of its addresses,
+    # and the client's connected socket then drops the answer (seen with iperf3
+    # 3.12 on a host with several addresses): bind it to the address in use.
+    if options['bind'] or (options['protocol'] == 'udp' and own_address):
         argv += ['-B', check_address(own_address, 'the receiver address')]
     if options['ipv6']:
         argv.append('-6' if options['version'] == 3 else '-V')

@@ -126,32 +126,50 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Run dut1 to_node on both participants
+# Run on every host of the play; the two participants each run their side.
+- name: Run dut1 to_node (the TPC sends, dut1 receives)
   apetools.iperf.iperf_session:
     node: dut1
     direction: to_node
     nodes:
-      dut1: {host: dut1, address: 198.19.0.11}
-    tpc: {host: tpc1, address: 198.19.0.10}
+      dut1:
+        host: dut1
+        address: "{{ hostvars['dut1'].iperf_address }}"
+    tpc:
+      host: tpc1
+      address: "{{ hostvars['tpc1'].iperf_address }}"
     options:
-      time: 5
+      time: 2
       port: 5301
-    output_dir: /tmp/iperf-results
+    output_dir: /tmp/iperf-examples
   when: inventory_hostname in ['dut1', 'tpc1']
 
-- name: Run a UDP test in words, from the node to the TPC, and keep the record
+- name: Run a UDP test from the node to the TPC, time in words, and keep this side's record
   apetools.iperf.iperf_session:
     node: dut1
     direction: uplink
-    nodes: "{{ my_nodes }}"
-    tpc: "{{ my_tpc }}"
+    repetition: 2
+    nodes:
+      dut1:
+        host: dut1
+        address: "{{ hostvars['dut1'].iperf_address }}"
+    tpc:
+      host: tpc1
+      address: "{{ hostvars['tpc1'].iperf_address }}"
     filename_prefix: nightly
     options:
       protocol: udp
       bandwidth: 100M
-      time: 1 minute
+      time: 2 seconds
+      port: 5302
+    output_dir: /tmp/iperf-examples
   register: iperf_side
   when: inventory_hostname in ['dut1', 'tpc1']
+
+- name: Show what the receiver measured
+  ansible.builtin.debug:
+    msg: "{{ iperf_side.measurement.received_bps }} bit/s, jitter {{ iperf_side.measurement.jitter_ms }} ms"
+  when: iperf_side.role | default(none) == 'receiver'
 '''
 
 RETURN = r'''

@@ -51,9 +51,16 @@ options:
 '''
 
 EXAMPLES = r'''
-- name: Write the summary
+- name: Write the summary of the planned run, keeping the play going when tests failed
   apetools.iperf.iperf_summary:
     run_dir: "{{ iperf_plan.run_dir }}"
+    fail_on_error: false
+  run_once: true
+  register: iperf_summary
+
+- name: Show the matrix
+  ansible.builtin.debug:
+    msg: "{{ iperf_summary.table }}"
   run_once: true
 '''
 

@@ -100,3 +100,9 @@ def test_iperf2_argv():
 def test_client_refuses_bad_addresses(address):
     with pytest.raises(IperfConfigurationError, match='address'):
         client_argv(normalize_options({}), address)
+
+
+def test_a_udp_server_binds_to_its_test_address():
+    options = normalize_options({'protocol': 'udp'})
+    assert server_argv(options, '198.19.0.11')[-2:] == ['-B', '198.19.0.11']
+    assert '-B' not in server_argv(normalize_options({}), '198.19.0.11')
