@@ -56,9 +56,10 @@ class ActionModule(ActionBase):
             hostvars = task_vars.get('hostvars', {})
             nodes, tpc = devices([self._device(hostvars, host, node=True) for host in node_hosts],
                                  [self._device(hostvars, host) for host in tpc_hosts])
-            options = dict((name, value(var)) for name, var in OPTION_VARS.items())
-            options['port'] = value('iperf_port')
-            options = normalize_options(dict((k, v) for k, v in options.items() if v is not None))
+            options = self._options(value)
+            if int(task_vars.get('ansible_forks', 2)) < 2:
+                raise IperfConfigurationError('forks is %s: both sides of a test run at once, so it must be at '
+                                              'least 2' % task_vars.get('ansible_forks'))
             preflight = self._preflight(hostvars, node_hosts + tpc_hosts)
             tests = plan(nodes, tpc, directions(value('iperf_directions')), repetitions(value('iperf_repetitions', 1)),
                          options['port'], int(value('iperf_port_count', 100)),
@@ -88,8 +89,23 @@ class ActionModule(ActionBase):
                    dict(tests=tests, options=options, nodes=nodes, tpc=tpc))
         result.update(changed=True, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests,
                       options=options, nodes=nodes, tpc=tpc,
+                      hosts=sorted(host for host in node_hosts + tpc_hosts if not problems.get(host)),
                       msg='%d tests planned; results go to %s' % (len(tests), run_dir))
         return result
+
+    @staticmethod
+    def _options(value):
+        """The checked iperf options, from the play's iperf_* variables."""
+        raw = dict((name, value(var)) for name, var in OPTION_VARS.items())
+        raw['port'] = value('iperf_port')
+        try:
+            return normalize_options(dict((k, v) for k, v in raw.items() if v is not None))
+        except IperfConfigurationError as exc:
+            # The option's messages start with its name; users set it as iperf_<name>.
+            text = str(exc)
+            if text.split(' ', 1)[0].split('=', 1)[0] in OPTION_VARS or text.startswith('port '):
+                text = 'iperf_' + text
+            raise IperfConfigurationError(text)
 
     def _preflight(self, hostvars, hosts):
         """The preflight results that the session playbook registered, by host."""
@@ -123,6 +139,10 @@ class ActionModule(ActionBase):
         def get(name):
             resolved = self._templar.template(host_vars.get(name)) if name in host_vars else None
             return None if resolved in (None, '') else resolved
+        if 'iperf_address' in host_vars and get('iperf_address') is None:
+            # Set but empty is a mistake to report, not a reason to fall back.
+            raise IperfConfigurationError('iperf_address of %s is empty: set it to the address traffic goes to, '
+                                          'or remove it to use ansible_host' % host)
         device = dict(host=host, address=get('iperf_address') or get('ansible_host') or host)
         if node:
             device['id'] = get('iperf_node_id') or host

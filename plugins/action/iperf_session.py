@@ -79,7 +79,7 @@ class ActionModule(ActionBase):
         try:
             self._connection.fetch_file(result['remote_path'], local)
         except Exception as exc:  # pylint: disable=broad-except
-            # The measurement is still in the record, and the file on the host.
+            # The measurement is still in the record; the error fails the test.
             fetch_error = 'could not fetch %s from %s: %s' % (result['remote_path'], self._task_vars_host(), exc)
             result['error'] = '%s; %s' % (result['error'], fetch_error) if result.get('error') else fetch_error
             result.update(succeeded=False, failed=True)
@@ -98,5 +98,8 @@ class ActionModule(ActionBase):
     def _write_record(self, output_dir, record, name):
         if not output_dir:
             return
-        path = unique_path(os.path.join(output_dir, RECORDS_DIR, '%s.json' % name))
+        path, counter = os.path.join(output_dir, RECORDS_DIR, '%s.json' % name), 0
+        while os.path.lexists(path):
+            counter += 1
+            path = os.path.join(output_dir, RECORDS_DIR, '%s.%d.json' % (name, counter))
         write_json(path, record)

@@ -31,7 +31,8 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg='run_dir %r is not a folder of an iperf run' % (run_dir,))
             return result
         min_bps = self._task.args.get('min_bps')
-        records = summarize(run_dir, float(min_bps) if min_bps not in (None, '') else None)
+        records = summarize(run_dir, float(min_bps) if min_bps not in (None, '') else None,
+                            run_error=self._task.args.get('run_error'))
         failed = [record for record in records if not record['succeeded']]
         stats = statistics(records)
         try:

@@ -17,6 +17,7 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session impor
 
 DEFAULT_PORT = 5201
 DEFAULT_TIME = 10.0
+IPERF3_MAX_TIME = 86400
 
 _UNITS = (
     (('days', 'day', 'd'), 86400),
@@ -27,7 +28,7 @@ _UNITS = (
 _UNIT_SECONDS = dict((name, seconds) for names, seconds in _UNITS for name in names)
 _DURATION_TOKEN = re.compile(r'\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*(?:,|and\b)?', re.IGNORECASE)
 _SIZE = re.compile(r'\A\d+(\.\d+)?[kKmMgGtT]?\Z')
-_HOST = re.compile(r'\A[A-Za-z0-9][A-Za-z0-9.:%_-]*\Z')
+_HOST = re.compile(r'\A[A-Za-z0-9:][A-Za-z0-9.:%_-]*\Z')
 # Flags the collection sets itself; letting extra_args repeat them would break
 # the run (-D, --logfile) or the parsing (-J, -y).
 _MANAGED_FLAGS = frozenset((
@@ -100,6 +101,22 @@ def _integer(value, name, low, high):
     return number
 
 
+_TRUE = ('true', 'yes', 'on', '1')
+_FALSE = ('false', 'no', 'off', '0', '')
+
+
+def _boolean(value, name):
+    """A boolean from YAML or from ``-e name=false`` (a string there)."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise IperfConfigurationError('%s %r must be true or false' % (name, value))
+
+
 def _host(value, name):
     if value in (None, ''):
         return None
@@ -153,15 +170,15 @@ def normalize_options(raw):
     options['port'] = _integer(options['port'], 'port', 1, 65535) or DEFAULT_PORT
     # Each side binds to its own test address, so traffic cannot leave by the
     # management network when the two share a route.
-    options['bind'] = bool(options['bind'])
-    options['ipv6'] = bool(options['ipv6'])
+    options['bind'] = _boolean(options['bind'], 'bind')
+    options['ipv6'] = _boolean(options['ipv6'], 'ipv6')
     options['omit'] = _integer(options['omit'], 'omit', 0, 3600)
     options['tos'] = _integer(options['tos'], 'tos', 0, 255)
     if options['congestion'] not in (None, ''):
         if not re.match(r'\A[a-z0-9_]{1,16}\Z', str(options['congestion'])):
             raise IperfConfigurationError('congestion %r is not a congestion algorithm name' % (options['congestion'],))
-    options['zerocopy'] = bool(options['zerocopy'])
-    options['bidir'] = bool(options['bidir'])
+    options['zerocopy'] = _boolean(options['zerocopy'], 'zerocopy')
+    options['bidir'] = _boolean(options['bidir'], 'bidir')
     options['extra_args'] = _extra_args(options['extra_args'])
     if options['max_time'] not in (None, ''):
         options['max_time'] = parse_duration(options['max_time'], 'max_time')
@@ -180,6 +197,11 @@ def normalize_options(raw):
     options['binary'] = str(binary)
     if options['version'] == 2:
         _not_in_iperf2(options, ('omit', 'zerocopy'))
+    elif not options['time'].is_integer() or options['time'] > IPERF3_MAX_TIME:
+        # iperf3 reads -t as whole seconds and refuses more than a day.
+        raise IperfConfigurationError(
+            'time %r must be whole seconds and at most %d (24 hours) for iperf3; use iperf_repetitions for longer'
+            % (raw.get('time'), IPERF3_MAX_TIME))
     return options
 
 

@@ -36,8 +36,9 @@ def devices(nodes, tpcs):
         raise IperfConfigurationError('there are no nodes: the nodes group has no host in this play')
     if len(tpcs) != 1:
         raise IperfConfigurationError(
-            'the tpc group must hold exactly one traffic PC in this play, not %d (%s)'
-            % (len(tpcs), ', '.join(str(tpc.get('host')) for tpc in tpcs) or 'none'))
+            'the tpc group must hold exactly one traffic PC in this play, not %d (%s)%s'
+            % (len(tpcs), ', '.join(str(tpc.get('host')) for tpc in tpcs) or 'none',
+               '; with --limit, name the TPC too' if not tpcs else ''))
     tpc = dict(tpcs[0])
     check_name(tpc['host'], 'TPC host name')
     tpc['address'] = check_address(tpc.get('address'), 'the test address (iperf_address) of TPC %s' % tpc['host'])
@@ -161,7 +162,9 @@ def plan(nodes, tpc, direction_list, repetition_count, port, port_count=100,
     """
     busy_ports = busy_ports or {}
     min_bps = min_bps or {}
-    if port_count < 1 or port + port_count - 1 > MAX_PORT:
+    if port_count < 1:
+        raise IperfConfigurationError('iperf_port_count %r must be at least 1' % (port_count,))
+    if port + port_count - 1 > MAX_PORT:
         raise IperfConfigurationError('iperf_port %r with iperf_port_count %r runs past port %d'
                                       % (port, port_count, MAX_PORT))
     session = IperfSession(None, nodes, tpc, filename_base=filename_base)

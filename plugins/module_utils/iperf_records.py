@@ -95,7 +95,7 @@ def load_sides(run_dir):
     return sides
 
 
-def merge_test(test, sides, options, min_bps=None):
+def merge_test(test, sides, options, min_bps=None, run_error=None):
     """One summary record from a planned test and the sides that reported."""
     sender = sides.get(test['sender'])
     receiver = sides.get(test['receiver'])
@@ -104,15 +104,17 @@ def merge_test(test, sides, options, min_bps=None):
     errors = []
     if test.get('error'):
         errors.append(test['error'])
+    elif run_error and not sides:
+        errors.append('not run: the run stopped before it (%s)' % run_error)
     for host, side in ((test['sender'], sender), (test['receiver'], receiver)):
-        if side is None and not test.get('error'):
+        if side is None and not test.get('error') and not (run_error and not sides):
             errors.append('%s reported no result (unreachable, failed before the test, or interrupted)' % host)
         elif side is not None and side.get('error'):
             errors.append(side['error'])
     throughput = _first(received.get('received_bps'), sent.get('received_bps'))
     if not errors and not throughput:
         errors.append('no throughput was measured')
-    floor = test.get('min_bps', min_bps)
+    floor = test.get('min_bps') if test.get('min_bps') is not None else min_bps
     if not errors and floor and throughput < float(floor):
         errors.append('throughput %s is below the floor of %s' % (format_bps(throughput), format_bps(float(floor))))
     files = [side['file'] for side in (sender, receiver) if side and side.get('file')]
@@ -159,13 +161,13 @@ def statistics(records):
     return rows
 
 
-def summarize(run_dir, min_bps=None):
+def summarize(run_dir, min_bps=None, run_error=None):
     """Merge the run's sides; write summary.json/.csv and statistics.json/.csv."""
     with open(os.path.join(run_dir, PLAN_FILE)) as handle:
         plan = json.load(handle)
     sides = load_sides(run_dir)
     records = [merge_test(test, sides.get(_key(test['node'], test['direction'], test['repetition']), {}),
-                          plan.get('options', {}), min_bps)
+                          plan.get('options', {}), min_bps, run_error)
                for test in plan['tests']]
     # The intervals stay in the side records: they would make summary.json
     # megabytes long for a long test, and the report reads them from memory.

@@ -38,6 +38,15 @@ def _refused(error):
     return 'refused' in text
 
 
+def _telling_line(text):
+    """The line of iperf's stderr that says what went wrong (not its usage footer)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        if 'error' in line.lower():
+            return line
+    return lines[0] if lines else ''
+
+
 def watchdog(argv, seconds):
     """Wrap argv in coreutils' timeout, which kills iperf even if we die first.
 
@@ -46,7 +55,8 @@ def watchdog(argv, seconds):
     timeout = shutil.which('timeout')
     if not timeout:
         return list(argv)
-    return [timeout, '--kill-after=%d' % WATCHDOG_GRACE, '%d' % (int(seconds + 0.999) + WATCHDOG_GRACE)] + list(argv)
+    # Short options: BusyBox's timeout knows -k but not --kill-after.
+    return [timeout, '-k', '%d' % WATCHDOG_GRACE, '%d' % (int(seconds + 0.999) + WATCHDOG_GRACE)] + list(argv)
 
 
 def unique_path(path):
@@ -144,11 +154,11 @@ class Side(object):
                 ('nothing was measured (no sender connected, or no traffic arrived)' if self.role == 'receiver'
                  else 'nothing was measured (no traffic got through)'))
         elif error and stderr:
-            error = '%s (%s)' % (error, stderr.splitlines()[-1])
+            error = '%s (%s)' % (error, _telling_line(stderr))
         elif not error and process.returncode not in (0, None) and not measurement.get('received_bps') \
                 and not measurement.get('sent_bps'):
             error = 'iperf exited with status %s and measured nothing%s' % (
-                process.returncode, ': %s' % stderr.splitlines()[-1] if stderr else '')
+                process.returncode, ': %s' % _telling_line(stderr) if stderr else '')
         return dict(rc=process.returncode, stopped=stopped, timed_out=timed_out, stderr=stderr[-2000:],
                     output_path=path, measurement=measurement, error=error)
 

@@ -75,6 +75,11 @@ run_dir:
   returned: success
   type: str
   sample: /home/user/iperf-results/20261126T130501
+hosts:
+  description: The hosts that take part (those that passed the preflight check), sorted.
+  returned: success
+  type: list
+  elements: str
 run_id:
   description: The run's id, unique across controllers; it names the run's leases on the hosts.
   returned: success

@@ -44,6 +44,9 @@ options:
   min_bps:
     description: A floor in bits per second; a test below it is recorded as failed, with its figure kept.
     type: float
+  run_error:
+    description: Why the run stopped early, if it did; tests that did not run are recorded as failed with it.
+    type: str
   fail_on_error:
     description: Fail the task when any test failed.
     type: bool
@@ -54,7 +57,10 @@ EXAMPLES = r'''
 - name: Write the summary of the planned run, keeping the play going when tests failed
   apetools.iperf.iperf_summary:
     run_dir: "{{ iperf_plan.run_dir }}"
-    fail_on_error: false
+    run_error:
+    description: Why the run stopped early, if it did; tests that did not run are recorded as failed with it.
+    type: str
+  fail_on_error: false
   run_once: true
   register: iperf_summary
 

@@ -198,7 +198,9 @@ _TIMER = textwrap.dedent('''\
         def _result(self, result, status):
             res = result._result
             self._write(event=status, task=result._task.get_name(), host=result._host.get_name(),
-                        msg=str(res.get('msg', ''))[:2000], duration_s=res.get('duration_s'))
+                        msg=str(res.get('msg', ''))[:2000], duration_s=res.get('duration_s'),
+                        items=[str(item.get('msg', ''))[:2000] for item in res.get('results') or []
+                               if isinstance(item, dict) and item.get('failed')])
 
         def v2_runner_on_ok(self, result):
             self._result(result, 'ok')

@@ -146,7 +146,7 @@ def check_deadlines(run, tests, faulty=()):
 def check_final_failure(run, *names):
     """The run fails at its end, with a summary of what failed."""
     assert run.rc not in (0, None), run.output[-3000:]
-    failed = [e for e in run.events if e['event'] == 'failed' and e['task'] == 'Fail the run when a test failed']
+    failed = [e for e in run.events if e['event'] == 'failed' and e.get('task') == 'Fail the run when a test failed']
     assert failed, 'the run did not end with "Fail the run when a test failed":\n%s' % run.output[-3000:]
     for name in names:
         assert name in failed[0]['msg'], failed[0]['msg']
@@ -207,7 +207,7 @@ def test_iperf3_missing_on_a_host(ftlab, tmp_path, remote_dir, playbooks):
     run = run_to_end(playbooks, inventory, tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_remote_dir=%s' % remote_dir)
     left = left_and_wait(ftlab)
     # The preflight says so, before any traffic.
-    preflight = [e for e in run.events if e['task'] == 'Check that iperf is installed' and e.get('host') == 'node2']
+    preflight = [e for e in run.events if e.get('task') == 'Check that iperf is installed' and e.get('host') == 'node2']
     assert preflight and preflight[0]['event'] == 'failed', preflight
     assert 'ansible-playbook apetools.iperf.install' in preflight[0]['msg'], preflight
     records = by_index(run.summary())
@@ -295,7 +295,7 @@ def test_fault_in_the_middle_of_a_test(fault, breakable, tmp_path, remote_dir, p
     check_deadlines(run, 2, faulty=[1])
     if fault == 'test_network_blackholed':
         # Management stayed up: node1 took part in the cleanup after the test.
-        cleanup = [e for e in run.events if e['task'].startswith('Remove the run') and e.get('host') == 'node1']
+        cleanup = [e for e in run.events if e.get('task', '').startswith('Remove the run') and e.get('host') == 'node1']
         assert cleanup and cleanup[0]['event'] == 'ok', cleanup
     report('mid-test: %s' % fault, run, records[1]['error'], left, 0)
 
@@ -434,6 +434,7 @@ def _test_task_windows(run):
 
 
 def test_two_runs_at_once(ftlab, tmp_path, remote_dir, playbooks):
+    # Both runs measure tpc1 -> node1 and tpc1 -> node2: every host is shared.
     args = SHORT_RUN + TO_NODE_ONLY + ('-e', 'iperf_remote_dir=%s' % remote_dir)
     first = start(playbooks, ftlab['inventory'], tmp_path / 'first', *args)
     second = start(playbooks, ftlab['inventory'], tmp_path / 'second', *args)
@@ -476,8 +477,8 @@ def test_host_held_by_another_run_times_out(ftlab, tmp_path, remote_dir, playboo
     assert run.rc not in (0, None)
     # A clear message while waiting, then the timeout, naming the host and the other run.
     assert re.search(r'host tpc1 is busy with run ft-other-run from ft-other-controller', run.output), run.output
-    failed = [e for e in run.events if e['event'] == 'failed' and e['task'] == 'Take the hosts for this run']
-    assert failed and re.search(r'tpc1.*ft-other-run.*waited 3 s', failed[0]['msg']), failed
+    failed = [e for e in run.events if e['event'] == 'failed' and e.get('task') == 'Take the hosts for this run']
+    assert failed and re.search(r'host tpc1 is busy with run ft-other-run.*waited 3 s', ' '.join(failed[0]['items'])), failed
     # No traffic, the other run's lease untouched, and none of ours left behind.
     assert not run.iperf_files()
     with open(os.path.join(lease, 'owner.json')) as handle:
@@ -485,7 +486,7 @@ def test_host_held_by_another_run_times_out(ftlab, tmp_path, remote_dir, playboo
     ours = sorted(os.path.basename(p) for p in glob.glob(os.path.join(remote_dir, 'locks', '*.lock')))
     assert ours == ['tpc1.lock'], 'leases of this run left behind: %s' % ours
     assert run.wall_s <= F.RUN_OVERHEAD + 3
-    report('host held by another run (iperf_lock_timeout=3)', run, failed[0]['msg'], left, 0)
+    report('host held by another run (iperf_lock_timeout=3)', run, ' '.join(failed[0]['items']), left, 0)
 
 
 # --- 7. reruns into the same folder ----------------------------------------------------------------------

@@ -123,7 +123,7 @@ def test_bad_input_is_refused_before_any_traffic(case, runs, inputlab):
     run, folder = runs[case]
     expected = CASES[case][2]
     assert run.rc not in (0, None), 'the run was not refused:\n%s' % run.output[-4000:]
-    refused = [e for e in run.events if e['event'] == 'failed' and e['task'] == 'Plan the session']
+    refused = [e for e in run.events if e['event'] == 'failed' and e.get('task') == 'Plan the session']
     assert refused, 'the run was not refused at "Plan the session":\n%s' % run.output[-4000:]
     message = refused[0]['msg']
     for part in expected:
