@@ -454,10 +454,12 @@ def foreign_listener(ns, address, port):
     return process
 
 
-def stale_server(ns, port, pid_dir, host, binary='iperf3', lifetime=300):
+def stale_server(ns, port, pid_dir, host, binary='iperf3', lifetime=300, hung=False):
     """An iperf3 server of ours that an earlier, killed run left behind: started
     under the module's watchdog and with the pid file the module writes
-    (iperf_pids.PidFiles.claim). Return (pid, pid file)."""
+    (iperf_pids.PidFiles.claim). ``hung``: the server is stopped (SIGSTOP), so it
+    holds its port, still accepts connections, and needs a SIGKILL to go.
+    Return (Popen of its watchdog, pid file)."""
     argv = [binary, '-s', '-p', str(port), '-1', '-J']
     timeout = shutil.which('timeout')
     process = subprocess.Popen(['ip', 'netns', 'exec', ns, timeout, '--kill-after=%d' % WATCHDOG_GRACE,
@@ -469,7 +471,10 @@ def stale_server(ns, port, pid_dir, host, binary='iperf3', lifetime=300):
     with open(path + '.partial', 'w') as handle:
         json.dump(dict(pid=process.pid, argv=argv, started=time.time()), handle)
     os.replace(path + '.partial', path)
-    wait_for(lambda: lab_builder.iperf_pids_in_namespace(ns), 10, what='the stale server to start')
+    wait_for(lambda: listening(ns, port), 10, what='the stale server to listen')
+    if hung:
+        for pid in lab_builder.iperf_pids_in_namespace(ns):
+            os.kill(pid, signal.SIGSTOP)
     return process, path
 
 
