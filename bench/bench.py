@@ -94,30 +94,33 @@ def run_session(info, connection, size, work):
     if len(summary) != len(tests_of(size)) or not all(test['succeeded'] for test in summary):
         raise BenchError('%s: not every test succeeded, see %s' % (what, out / 'latest'))
     attempts = [json.loads(path.read_text()).get('attempts') for path in (out / 'latest' / 'records').glob('*sender*')]
-    tasks = test_tasks(out / 'timer.jsonl')
+    tasks = task_timings(out / 'timer.jsonl')
+    tests = [task for task in tasks if task['name'].startswith('Iperf test')]
+    other = {}
+    for task in tasks:
+        if task not in tests:
+            other[task['name']] = other.get(task['name'], 0.0) + task['wall']
     return dict(wall=wall, bps=[test['throughput_bps'] for test in summary
                                 if test['direction'] == 'to_node' and test['protocol'] == 'tcp'],
-                attempts=attempts, tasks=tasks,
-                # Everything but the test tasks: start-up, preflight, locks, clean-up, summary.
-                outside_tests=wall - sum(t['wall'] + (t['gap'] or 0) for t in tasks))
+                attempts=attempts, tests=tests, other_tasks=other,
+                # Everything but the test tasks: start-up, preflight, leases, clean-up, summary.
+                outside_tests=wall - sum(test['wall'] for test in tests))
 
 
-def test_tasks(timer_file):
-    """Per test task: its wall time, the iperf run inside it, and the gap before it."""
-    tasks, current, previous_end = [], None, None
-    for line in timer_file.read_text().splitlines():
-        event = json.loads(line)
-        if event['event'] == 'task':
-            current = None
-            if event['task'].startswith('Iperf test'):
-                current = dict(start=event['t'], end=None, iperf=0.0,
-                               gap=None if previous_end is None else event['t'] - previous_end)
-                tasks.append(current)
-        elif current and event['event'] != 'skipped':
-            current['end'] = event['t']
-            current['iperf'] = max(current['iperf'], event.get('duration_s') or 0.0)
-            previous_end = event['t']
-    return [dict(wall=t['end'] - t['start'], iperf=t['iperf'], gap=t['gap']) for t in tasks if t['end']]
+def task_timings(timer_file):
+    """Every task in order: its wall time up to the next task's start, the part
+    of it until its last result (busy), and the longest duration_s of its hosts
+    (for a test task: the iperf sides, retries included)."""
+    events = [json.loads(line) for line in timer_file.read_text().splitlines()]
+    starts = [i for i, event in enumerate(events) if event['event'] == 'task']
+    tasks = []
+    for first, following in zip(starts, starts[1:] + [len(events) - 1]):
+        results = [e for e in events[first + 1:following + 1] if e['event'] not in ('task', 'skipped')]
+        start = events[first]['t']
+        tasks.append(dict(name=events[first]['task'], wall=events[following]['t'] - start,
+                          busy=max([e['t'] - start for e in results] or [0.0]),
+                          iperf=max([e.get('duration_s') or 0.0 for e in results] or [0.0])))
+    return tasks
 
 
 def snapshot(work):
@@ -272,10 +275,10 @@ def figures(runs):
 
     # Where a session's test goes, from the bench_timer callback (8-test runs).
     for kind in sessions:
-        tasks = [task for pair in runs[kind] for task in pair['big']['tasks']]
-        info('%s: test task wall' % kind, [t['wall'] for t in tasks])
-        info('%s:   both sides in it (max duration_s)' % kind, [t['iperf'] for t in tasks])
-        info('%s: gap between test tasks' % kind, [t['gap'] for t in tasks if t['gap'] is not None])
+        tests = [test for pair in runs[kind] for test in pair['big']['tests']]
+        info('%s: test task, start to next task' % kind, [t['wall'] for t in tests])
+        info('%s:   until its last result' % kind, [t['busy'] for t in tests])
+        info('%s:   iperf sides in it (max duration_s)' % kind, [t['iperf'] for t in tests])
         # Not a per-test cost, though the figure counts it as one: the 8-test run
         # has 3 hosts, the 2-test run 2, and some tasks loop over the hosts.
         info('%s: non-test tasks, (8-run - 2-run) / %d' % (kind, EXTRA_TESTS),
@@ -304,6 +307,17 @@ def table(rows):
     return '\n'.join(lines)
 
 
+def non_test_tasks(runs, kind='ssh', top=6):
+    """The slowest tasks outside the tests: median wall in the 8-test and in the 2-test run."""
+    def wall(name, size):
+        return median([pair[size]['other_tasks'].get(name, 0.0) for pair in runs[kind]])
+
+    names = sorted(runs[kind][0]['big']['other_tasks'], key=lambda name: -wall(name, 'big'))[:top]
+    lines = ['%-52s %-11s %s' % ('slowest non-test tasks (%s), median s' % kind, '8-test run', '2-test run')]
+    lines += ['  %-50s %5.2f       %5.2f' % (name[:50], wall(name, 'big'), wall(name, 'small')) for name in names]
+    return '\n'.join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--rounds', type=int, default=3, help='rounds to take medians over (default 3)')
@@ -329,6 +343,8 @@ def main(argv=None):
     duration = time.monotonic() - started
     print()
     print(table(rows))
+    print()
+    print(non_test_tasks(runs))
     for warning in warnings:
         print('warning: %s' % warning)
     print('\n%d round(s) in %.0f s; load average %.1f before, %.1f after'

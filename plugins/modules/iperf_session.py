@@ -83,6 +83,11 @@ options:
   filename_base:
     description: Optional base of the file name, as in the seed.
     type: str
+  binary:
+    description:
+      - The iperf program on this host, a name on the PATH or a full path, when it is not the one in
+        O(options) (by default C(iperf3) for version 3, C(iperf) for version 2). Hosts may differ.
+    type: str
   remote_dir:
     description: Folder on the host where the raw output is written. Created if missing.
     type: path
@@ -274,6 +279,7 @@ def main():
             this_host=dict(type='str', required=True),
             filename_prefix=dict(type='str'),
             filename_base=dict(type='str'),
+            binary=dict(type='str'),
             remote_dir=dict(type='path', default='/var/tmp/apetools-iperf'),
             pid_dir=dict(type='path', default='/var/tmp/apetools-iperf/pids'),
             inline_limit=dict(type='int', default=1048576),
@@ -285,7 +291,7 @@ def main():
     params = module.params
     test = '%s %s rep %s' % (params['node'], params['direction'], params['repetition'])
     try:
-        options = normalize_options(params['options'])
+        options = normalize_options(dict(params['options'], **({'binary': params['binary']} if params['binary'] else {})))
         this_host = check_name(params['this_host'], 'this_host')
         result = {}
 

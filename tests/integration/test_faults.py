@@ -152,9 +152,28 @@ def check_final_failure(run, *names):
         assert name in failed[0]['msg'], failed[0]['msg']
 
 
-def left_and_wait(info, within=F.MAX_TIME + F.WATCHDOG_GRACE + 2):
+def summary_errors(run):
+    """The failed tests of the run's summary, for the fault table."""
+    if not run.run_dir or not os.path.exists(os.path.join(run.run_dir, 'summary.json')):
+        return 'no summary.json'
+    failed = ['#%s: %s' % (r['index'], r['error']) for r in run.summary() if not r['succeeded']]
+    return ' | '.join(failed) or 'every test succeeded'
+
+
+def settle(info, fault, run, error=None, within=F.MAX_TIME + F.WATCHDOG_GRACE + 2):
+    """Count the iperf processes left when the run ended, wait up to ``within`` s
+    for the deadline-based cleanup, write the fault table's row, then fail if
+    any is still there. Return the count at the end of the run."""
     left_at_end = sum(len(p) for p in F.iperf_left(info).values())
-    F.assert_no_iperf_left(info, within)
+    failure = None
+    try:
+        F.assert_no_iperf_left(info, within)
+    except AssertionError as exc:
+        failure = exc
+    left_after = sum(len(p) for p in F.iperf_left(info).values())
+    report(fault, run, summary_errors(run) if error is None else error, left_at_end, left_after)
+    if failure:
+        raise failure
     return left_at_end
 
 
@@ -169,7 +188,7 @@ def test_node_unreachable_before_the_run(breakable, tmp_path, remote_dir, playbo
     F.stop_sshd(breakable, 'node2')
     run = run_to_end(playbooks, breakable['inventory'], tmp_path / 'out', *SHORT_RUN,
                      '-e', 'iperf_remote_dir=%s' % remote_dir)
-    left = left_and_wait(breakable)
+    settle(breakable, 'node unreachable before the run (sshd stopped)', run)
     assert run.run_dir, run.output[-3000:]
     assert os.path.exists(os.path.join(run.run_dir, 'summary.json')), (
         'no summary.json: the run stopped before writing it\n%s' % run.output[-4000:])
@@ -182,7 +201,6 @@ def test_node_unreachable_before_the_run(breakable, tmp_path, remote_dir, playbo
         assert records[index]['files'] == []
     check_final_failure(run, 'node2')
     check_deadlines(run, 4)
-    report('node unreachable before the run (sshd stopped)', run, records[3]['error'], left, 0)
 
 
 # --- 2. iperf missing on a host ------------------------------------------------------------------
@@ -205,7 +223,7 @@ def _hide_iperf(info, tmp_path, host):
 def test_iperf3_missing_on_a_host(ftlab, tmp_path, remote_dir, playbooks):
     inventory = _hide_iperf(ftlab, tmp_path, 'node2')
     run = run_to_end(playbooks, inventory, tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_remote_dir=%s' % remote_dir)
-    left = left_and_wait(ftlab)
+    settle(ftlab, 'iperf3 missing on a host', run)
     # The preflight says so, before any traffic.
     preflight = [e for e in run.events if e.get('task') == 'Check that iperf is installed' and e.get('host') == 'node2']
     assert preflight and preflight[0]['event'] == 'failed', preflight
@@ -220,14 +238,13 @@ def test_iperf3_missing_on_a_host(ftlab, tmp_path, remote_dir, playbooks):
     assert not glob.glob(os.path.join(run.run_dir, 'node2_*')), os.listdir(run.run_dir)
     check_final_failure(run, 'node2')
     check_deadlines(run, 4)
-    report('iperf3 missing on a host', run, records[3]['error'], left, 0)
 
 
 def test_iperf2_missing_on_a_host(ftlab, tmp_path, remote_dir, playbooks):
     inventory = _hide_iperf(ftlab, tmp_path, 'node1')
     run = run_to_end(playbooks, inventory, tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_version=2',
                      '-e', 'iperf_remote_dir=%s' % remote_dir, '--limit', 'node1,tpc1')
-    left = left_and_wait(ftlab)
+    settle(ftlab, 'iperf2 missing on a host', run)
     records = by_index(run.summary())
     for index in (1, 2):
         check_failed(records[index], r'\bnode1\b', r'iperf2 is not installed',
@@ -235,7 +252,6 @@ def test_iperf2_missing_on_a_host(ftlab, tmp_path, remote_dir, playbooks):
         assert records[index]['files'] == []
     assert not [e for e in run.events if e['event'] == 'task' and e['task'].startswith('Iperf test ')]
     check_final_failure(run, 'node1')
-    report('iperf2 missing on a host', run, records[1]['error'], left, 0)
 
 
 # --- 3. faults in the middle of a test ------------------------------------------------------------
@@ -286,7 +302,7 @@ def test_fault_in_the_middle_of_a_test(fault, breakable, tmp_path, remote_dir, p
     run.wait()
     for pid in hit:
         assert not F.alive(pid) or fault == 'management_ssh_lost', pid
-    left = left_and_wait(breakable)
+    settle(breakable, 'mid-test: %s' % fault, run)
     records = by_index(run.summary())
     assert sorted(records) == [1, 2]
     check_failed(records[1], *patterns)
@@ -297,7 +313,6 @@ def test_fault_in_the_middle_of_a_test(fault, breakable, tmp_path, remote_dir, p
         # Management stayed up: node1 took part in the cleanup after the test.
         cleanup = [e for e in run.events if e.get('task', '').startswith('Remove the run') and e.get('host') == 'node1']
         assert cleanup and cleanup[0]['event'] == 'ok', cleanup
-    report('mid-test: %s' % fault, run, records[1]['error'], left, 0)
 
 
 # --- 4. the port is already taken ---------------------------------------------------------------------
@@ -322,7 +337,8 @@ def test_port_taken_by_a_foreign_program(ftlab, tmp_path, remote_dir, playbooks)
                       handle)
         run = run_to_end(playbooks, ftlab['inventory'], tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_port=5201',
                          '-e', 'iperf_remote_dir=%s' % remote_dir, '--limit', 'node1,tpc1')
-        left = left_and_wait(ftlab)
+        settle(ftlab, 'port taken by a foreign program', run, 'ports used: %s; %s' % (
+            sorted(set(test['port'] for test in run.plan()['tests'])), summary_errors(run)))
         assert foreign.poll() is None and F.alive(foreign.pid), 'the foreign program was killed'
         assert F.listening(ns, 5201)
         assert run.rc == 0, run.output[-3000:]
@@ -332,7 +348,6 @@ def test_port_taken_by_a_foreign_program(ftlab, tmp_path, remote_dir, playbooks)
             assert record['port'] != 5201, record
             assert _receiver_port(run, record) == record['port']
         assert all(test['port'] != 5201 for test in run.plan()['tests'])
-        report('port taken by a foreign program', run, 'none: moved to port %s' % records[1]['port'], left, 0)
     finally:
         foreign.kill()
         foreign.wait(10)
@@ -348,7 +363,8 @@ def test_port_taken_by_a_stale_server_of_ours(state, ftlab, tmp_path, remote_dir
         assert F.listening(ns, 5201)
         run = run_to_end(playbooks, ftlab['inventory'], tmp_path / 'out', *SHORT_RUN, *TO_NODE_ONLY,
                          '-e', 'iperf_port=5201', '-e', 'iperf_remote_dir=%s' % remote_dir, '--limit', 'node1,tpc1')
-        left = left_and_wait(ftlab)
+        settle(ftlab, 'port taken by a stale server of ours (%s)' % state, run, 'stale server %s: %s; %s' % (
+            stale.pid, 'gone' if stale.poll() is not None else 'still there', summary_errors(run)))
         record = by_index(run.summary())[1]
         assert run.rc == 0, record['error']
         check_succeeded(record)
@@ -356,8 +372,6 @@ def test_port_taken_by_a_stale_server_of_ours(state, ftlab, tmp_path, remote_dir
         assert _receiver_port(run, record) == 5201
         F.wait_for(lambda: stale.poll() is not None, 10, what='the stale server to be gone')
         assert not os.path.exists(pid_file)
-        report('port taken by a stale server of ours (%s)' % state, run,
-               'none: stale server %d cleared' % stale.pid, left, 0)
     finally:
         if stale.poll() is None:
             os.killpg(stale.pid, signal.SIGKILL)
@@ -382,25 +396,23 @@ def test_controller_interrupted(how, ftlab, tmp_path, remote_dir, playbooks):
         run.signal(signal.SIGTERM)
     run.wait(60)
     stopped_s = time.monotonic() - interrupted
+    records = run.records()
+    # The servers and clients it started stop on their own, within their deadline.
+    settle(ftlab, 'controller interrupted: %s' % how, run,
+           'rc %s, %.1f s after the signal; records on disk: %s' % (run.rc, stopped_s, sorted(records)),
+           within=F.CONNECT_TIMEOUT + F.MAX_TIME + F.WATCHDOG_GRACE)
     assert run.rc != 0
     # What was measured is on disk: both sides of test 1, their records and raw files.
-    records = run.records()
     test1 = dict((name, record) for name, record in records.items() if name.startswith('node1_to_node_rep1.'))
     assert sorted(test1) == ['node1_to_node_rep1.receiver.iperf.json', 'node1_to_node_rep1.sender.iperf.json'], records
     for record in test1.values():
         assert record['succeeded'] is True, record
         assert os.path.getsize(os.path.join(run.run_dir, record['file'])) > 0
-    server = json.load(open(os.path.join(run.run_dir, 'node1_to_node_rep1.receiver.iperf')))
-    assert server['end']['sum_received']['bits_per_second'] > 0
+    with open(os.path.join(run.run_dir, 'node1_to_node_rep1.receiver.iperf')) as handle:
+        assert json.load(handle)['end']['sum_received']['bits_per_second'] > 0
     assert not [name for name in records if name.startswith('node2_')], records
-    # The servers and clients stop on their own, within their deadline.
-    left = sum(len(p) for p in F.iperf_left(ftlab).values())
-    cleared_s = F.assert_no_iperf_left(ftlab, F.CONNECT_TIMEOUT + F.MAX_TIME + F.WATCHDOG_GRACE)
     # And the controller left nothing running either.
     F.wait_for(lambda: not _group_alive(run.pid), 15, what='the playbook\'s processes to end')
-    report('controller interrupted: %s' % how, run,
-           'rc %s %.1f s after the signal; records on disk: %s' % (run.rc, stopped_s, sorted(records)), left, 0)
-    assert cleared_s <= F.CONNECT_TIMEOUT + F.MAX_TIME + F.WATCHDOG_GRACE
 
 
 def _group_alive(pgid):
@@ -444,7 +456,7 @@ def test_two_runs_at_once(ftlab, tmp_path, remote_dir, playbooks):
     second = start(playbooks, ftlab['inventory'], tmp_path / 'second', *args)
     first.wait()
     second.wait()
-    left = left_and_wait(ftlab)
+    settle(ftlab, 'two runs at once', second, 'first: %s; second: %s' % (summary_errors(first), summary_errors(second)))
     assert first.rc == 0, first.output[-3000:]
     assert second.rc == 0, second.output[-3000:]
     # Their files never mix: each run has its own folder with its own tests.
@@ -464,8 +476,6 @@ def test_two_runs_at_once(ftlab, tmp_path, remote_dir, playbooks):
     assert max(end for _, end in _test_task_windows(early)) <= min(start for start, _ in _test_task_windows(late))
     # No lease is left behind.
     assert not glob.glob(os.path.join(remote_dir, 'locks', '*.lock')), os.listdir(os.path.join(remote_dir, 'locks'))
-    report('two runs at once', late, 'none: waited %.0f s for the other run' % (
-        min(start for start, _ in _test_task_windows(late)) - late.events[0]['t']), left, 0)
 
 
 def test_host_held_by_another_run_times_out(ftlab, tmp_path, remote_dir, playbooks):
@@ -477,12 +487,15 @@ def test_host_held_by_another_run_times_out(ftlab, tmp_path, remote_dir, playboo
         json.dump(owner, handle)
     run = run_to_end(playbooks, ftlab['inventory'], tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_lock_timeout=3',
                      '-e', 'iperf_remote_dir=%s' % remote_dir)
-    left = left_and_wait(ftlab)
+    settle(ftlab, 'host held by another run (iperf_lock_timeout=3)', run, ' '.join(
+        e['msg'] + ' '.join(e.get('items') or []) for e in run.events
+        if e['event'] == 'failed' and e.get('task') == 'Take the hosts for this run'))
     assert run.rc not in (0, None)
     # A clear message while waiting, then the timeout, naming the host and the other run.
     assert re.search(r'host tpc1 is busy with run ft-other-run from ft-other-controller', run.output), run.output
     failed = [e for e in run.events if e['event'] == 'failed' and e.get('task') == 'Take the hosts for this run']
-    assert failed and re.search(r'host tpc1 is busy with run ft-other-run.*waited 3 s', ' '.join(failed[0]['items'])), failed
+    waited = ' '.join(failed[0]['items']) if failed else ''
+    assert re.search(r'host tpc1 is busy with run ft-other-run.*waited 3 s', waited), failed
     # No traffic, the other run's lease untouched, and none of ours left behind.
     assert not run.iperf_files()
     with open(os.path.join(lease, 'owner.json')) as handle:
@@ -490,7 +503,6 @@ def test_host_held_by_another_run_times_out(ftlab, tmp_path, remote_dir, playboo
     ours = sorted(os.path.basename(p) for p in glob.glob(os.path.join(remote_dir, 'locks', '*.lock')))
     assert ours == ['tpc1.lock'], 'leases of this run left behind: %s' % ours
     assert run.wall_s <= F.RUN_OVERHEAD + 3
-    report('host held by another run (iperf_lock_timeout=3)', run, ' '.join(failed[0]['items']), left, 0)
 
 
 # --- 7. reruns into the same folder ----------------------------------------------------------------------
@@ -542,19 +554,18 @@ def test_continue_on_error_true_runs_the_whole_matrix(ftlab, dead_address_invent
                                                       playbooks):
     run = run_to_end(playbooks, dead_address_inventory, tmp_path / 'out', *UNREACHABLE_TEST,
                      '-e', 'iperf_remote_dir=%s' % remote_dir)
-    left = left_and_wait(ftlab)
+    settle(ftlab, 'continue_on_error=true, test 1 fails', run)
     records = by_index(run.summary())
     check_failed(records[1], r'\b(tpc1|node1)\b', r'did not finish|no route|unreachable|refused')
     check_succeeded(records[2])
     check_final_failure(run, 'node1 to_node rep 1')
-    report('continue_on_error=true, test 1 fails', run, records[1]['error'], left, 0)
 
 
 def test_continue_on_error_false_stops_at_the_first_failure(ftlab, dead_address_inventory, tmp_path, remote_dir,
                                                             playbooks):
     run = run_to_end(playbooks, dead_address_inventory, tmp_path / 'out', *UNREACHABLE_TEST,
                      '-e', 'iperf_continue_on_error=false', '-e', 'iperf_remote_dir=%s' % remote_dir)
-    left = left_and_wait(ftlab)
+    settle(ftlab, 'continue_on_error=false, test 1 fails', run)
     assert run.rc not in (0, None)
     records = by_index(run.summary())
     assert sorted(records) == [1, 2]
@@ -566,4 +577,3 @@ def test_continue_on_error_false_stops_at_the_first_failure(ftlab, dead_address_
     assert records[2]['succeeded'] is False and records[2]['files'] == [], records[2]
     spans = F.test_task_spans(run.events)
     assert sum(seconds for index, (_, seconds) in spans.items() if index > 1) < 3, spans
-    report('continue_on_error=false, test 1 fails', run, records[1]['error'], left, 0)

@@ -90,8 +90,11 @@ def runs(request, inputlab, tmp_path_factory):
               if item.module is request.module and hasattr(item, 'callspec') and 'case' in item.callspec.params]
     assert not os.path.exists(PWNED)
     pending, running, done = list(dict.fromkeys(wanted)), [], {}
+    deadline = time.monotonic() + F.PLAYBOOK_TIMEOUT
     try:
         while pending or running:
+            assert time.monotonic() < deadline, 'still running after %d s: %s' % (
+                F.PLAYBOOK_TIMEOUT, [case for case, _, _ in running])
             while pending and len(running) < PARALLEL:
                 case = pending.pop(0)
                 change, args, _ = CASES[case]
@@ -114,6 +117,7 @@ def runs(request, inputlab, tmp_path_factory):
     finally:
         for case, run, folder in running:
             run.kill()
+            run.cleanup()
         for run, folder in done.values():
             run.cleanup()
 
