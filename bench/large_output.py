@@ -52,7 +52,7 @@ def main():
     parser.add_argument('--intervals', type=int, default=36000)
     args = parser.parse_args()
     rounds = []
-    for _ in range(args.rounds):
+    for _round in range(args.rounds):
         with tempfile.TemporaryDirectory() as run_dir:
             out = subprocess.run([sys.executable, '-c', 'ROOT = %r\n' % ROOT + ROUND, run_dir, str(args.intervals)],
                                  check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout

@@ -28,7 +28,7 @@ def main():
     hosts = [dict(host='node%03d' % i, address='198.19.%d.%d' % (i // 200, 10 + i % 200)) for i in range(args.nodes)]
     tpc = [dict(host='tpc1', address='198.19.255.1')]
     times, tests = [], []
-    for _ in range(args.rounds):
+    for _round in range(args.rounds):
         began = time.perf_counter()
         options = normalize_options(dict(time=10, port=5201))
         nodes, the_tpc = devices(hosts, tpc)

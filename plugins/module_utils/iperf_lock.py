@@ -27,8 +27,11 @@ class HostBusy(Exception):
 
 class Lease(object):
 
-    def __init__(self, folder, host, clock=time.time, sleep=time.sleep):
-        self.path = os.path.join(folder, '%s.lock' % host)
+    def __init__(self, folder, host, name='iperf', clock=time.time, sleep=time.sleep):
+        # The lease lives on the host itself, so its name must not depend on
+        # the inventory: one host under two names in two inventories is still
+        # one host.
+        self.path = os.path.join(folder, '%s.lock' % name)
         self.host = host
         self.clock = clock
         self.sleep = sleep

@@ -22,8 +22,9 @@ import time
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import client_argv, server_argv
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_results import parse_output
 
-RETRY_PAUSE = 0.05
-RETRY_PAUSE_MAX = 0.5
+# A refused connect costs a few milliseconds on a LAN: retry often.
+RETRY_PAUSE = 0.02
+RETRY_PAUSE_MAX = 0.1
 WATCHDOG_GRACE = 5
 # How long an iperf2 server may keep printing after its final report.
 IPERF2_FLUSH = 0.3

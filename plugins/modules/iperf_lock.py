@@ -33,9 +33,16 @@ attributes:
     platforms: posix
 options:
   host:
-    description: Inventory name of the host, which names its lease.
+    description: Inventory name of the host, for messages.
     type: str
     required: true
+  name:
+    description:
+      - Name of the lease file on the host. It does not depend on the inventory, so a host known by two
+        names in two inventories still has one lease. Hosts that share a file system (network namespaces
+        on one machine) then share one lease too, which only serializes runs that use them.
+    type: str
+    default: iperf
   run:
     description: Id of the run that takes or gives back the lease.
     type: str
@@ -110,6 +117,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             host=dict(type='str', required=True),
+            name=dict(type='str', default='iperf'),
             run=dict(type='str', required=True),
             state=dict(type='str', choices=['present', 'absent', 'query'], default='present'),
             expires_in=dict(type='float', default=86400),
@@ -121,7 +129,7 @@ def main():
     )
     params = module.params
     try:
-        lease = Lease(params['lock_dir'], check_name(params['host'], 'host'))
+        lease = Lease(params['lock_dir'], params['host'], check_name(params['name'], 'name'))
     except IperfConfigurationError as exc:
         module.fail_json(msg=str(exc))
     holder = lease.holder()

@@ -416,7 +416,7 @@ def _check_test_network(hosts):
                        f"{(proc.stdout + proc.stderr).strip()}")
 
 
-def _inventory(state, key, hosts):
+def _inventory(name, state, key, hosts):
     q = json.dumps  # a JSON string is a valid YAML scalar, and safely quoted
     lines = ["# Written by tests/lab/lab.py; `lab.py down` deletes it.", "all:", "  children:"]
     for group in ("nodes", "tpc"):
@@ -434,6 +434,9 @@ def _inventory(state, key, hosts):
                 "ansible_python_interpreter": "/usr/bin/python3",
                 "ansible_ssh_common_args": SSH_ARGS,
                 "ansible_paramiko_host_key_checking": False,
+                # The lab's hosts share one file system with every other lab
+                # here: keep this lab's pid files, leases and raw files apart.
+                "iperf_remote_dir": f"/var/tmp/apetools-iperf-{name}",
             }
             lines.append(f"        {host}:")
             lines += [f"          {k}: {q(v)}" for k, v in hostvars.items()]
@@ -479,7 +482,7 @@ def up(name, nodes, tpcs=1, state_dir=None, subnet=None):
     _check_test_network(hosts)
 
     lab = {"name": name, "subnet": subnet, "state_dir": str(state),
-           "inventory": str(_inventory(state, key, hosts)), "private_key": str(key),
+           "inventory": str(_inventory(name, state, key, hosts)), "private_key": str(key),
            "hosts": hosts}
     (state / "lab.json").write_text(json.dumps(lab, indent=2) + "\n")
     return lab

@@ -1,0 +1,76 @@
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease
+
+
+class Clock(object):
+    """A clock the test moves, so waiting costs no real time."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def lease(tmp_path, clock, host='tpc1'):
+    return Lease(str(tmp_path), host, clock=clock, sleep=clock.sleep)
+
+
+def test_take_and_give_back(tmp_path):
+    clock = Clock()
+    mine = lease(tmp_path, clock)
+    assert mine.holder() is None
+    assert mine.acquire('run-a', expires_in=60, timeout=10, controller='ctl') == 0
+    owner = mine.holder()
+    assert (owner['run'], owner['controller'], owner['expires']) == ('run-a', 'ctl', 1060.0)
+    assert mine.acquire('run-a', 60, 10) == 0  # taking it again is a no-op
+    assert not mine.release('run-b')
+    assert mine.release('run-a')
+    assert mine.holder() is None and os.listdir(str(tmp_path)) == []
+
+
+def test_a_busy_host_times_out_naming_the_other_run(tmp_path):
+    clock = Clock()
+    lease(tmp_path, clock).acquire('run-a', 600, 10, controller='lab-ctl')
+    with pytest.raises(HostBusy, match='host tpc2 is busy with run run-a from lab-ctl.*waited 5 s'):
+        lease(tmp_path, clock, host='tpc2').acquire('run-b', 600, timeout=5)
+    assert clock.now >= 1005
+
+
+def test_a_run_waits_for_the_other_to_give_back(tmp_path):
+    clock = Clock()
+    first = lease(tmp_path, clock)
+    first.acquire('run-a', 600, 10)
+
+    def sleep(seconds):
+        clock.sleep(seconds)
+        if clock.now >= 1003:
+            first.release('run-a')
+
+    second = Lease(str(tmp_path), 'tpc1', clock=clock, sleep=sleep)
+    assert 2 <= second.acquire('run-b', 600, timeout=10) <= 4
+    assert second.holder()['run'] == 'run-b'
+
+
+def test_an_expired_lease_is_broken(tmp_path):
+    clock = Clock()
+    lease(tmp_path, clock).acquire('crashed-run', expires_in=30, timeout=10)
+    clock.now += 31
+    assert lease(tmp_path, clock).acquire('run-b', 60, timeout=1) == 0
+    assert lease(tmp_path, clock).holder()['run'] == 'run-b'
+
+
+def test_the_lease_name_does_not_depend_on_the_inventory(tmp_path):
+    clock = Clock()
+    Lease(str(tmp_path), 'tpc', clock=clock, sleep=clock.sleep).acquire('run-a', 600, 1)
+    with pytest.raises(HostBusy, match='host traffic-pc is busy with run run-a'):
+        Lease(str(tmp_path), 'traffic-pc', clock=clock, sleep=clock.sleep).acquire('run-b', 600, 1)
