@@ -457,8 +457,9 @@ def foreign_listener(ns, address, port):
 def stale_server(ns, port, pid_dir, host, binary='iperf3', lifetime=300, hung=False):
     """An iperf3 server of ours that an earlier, killed run left behind: started
     under the module's watchdog and with the pid file the module writes
-    (iperf_pids.PidFiles.claim). ``hung``: the server is stopped (SIGSTOP), so it
-    holds its port, still accepts connections, and needs a SIGKILL to go.
+    (iperf_pids.PidFiles.claim). ``hung``: the server and its watchdog are stopped
+    (SIGSTOP): it holds its port, the kernel still accepts connections for it,
+    and only SIGKILL ends it.
     Return (Popen of its watchdog, pid file)."""
     argv = [binary, '-s', '-p', str(port), '-1', '-J']
     timeout = shutil.which('timeout')
@@ -473,8 +474,8 @@ def stale_server(ns, port, pid_dir, host, binary='iperf3', lifetime=300, hung=Fa
     os.replace(path + '.partial', path)
     wait_for(lambda: listening(ns, port), 10, what='the stale server to listen')
     if hung:
-        for pid in lab_builder.iperf_pids_in_namespace(ns):
-            os.kill(pid, signal.SIGSTOP)
+        # The whole group, watchdog included: timeout(1) would send SIGCONT with the SIGTERM it forwards.
+        os.killpg(process.pid, signal.SIGSTOP)
     return process, path
 
 

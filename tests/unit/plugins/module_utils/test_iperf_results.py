@@ -89,7 +89,7 @@ def test_schema(name):
         assert result[key] is None or (isinstance(result[key], int) and not isinstance(result[key], bool)), key
     for key in ('duration_s', 'sent_bps', 'received_bps', 'jitter_ms', 'lost_percent',
                 'cpu_local_percent', 'cpu_remote_percent'):
-        assert result[key] is None or type(result[key]) is float, key
+        assert result[key] is None or isinstance(result[key], float), key
     assert isinstance(result['intervals'], list)
     for interval in result['intervals']:
         assert sorted(interval) == ['bps', 'end', 'start']
