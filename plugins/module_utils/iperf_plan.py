@@ -66,7 +66,11 @@ def directions(values):
                                       % (values,))
     result = []
     for value in values:
-        direction = IperfSession.direction(value)
+        try:
+            direction = IperfSession.direction(value)
+        except IperfConfigurationError:
+            raise IperfConfigurationError('iperf_directions item %r is not a direction: use to_node or from_node '
+                                          '(or downlink, rx, receive / uplink, tx, send, transmit)' % (value,))
         if direction not in result:
             result.append(direction)
     return result
@@ -174,7 +178,11 @@ def plan(nodes, tpc, direction_list, repetition_count, port, port_count=100,
             for direction in direction_list:
                 parameters = Parameters(node_id, direction)
                 pair = session.participants(parameters)
-                filename = session.filename(parameters, test_prefix(direction, repetition, filename_prefix))
+                try:
+                    filename = session.filename(parameters, test_prefix(direction, repetition, filename_prefix))
+                except IperfConfigurationError as exc:
+                    # Name the variables the user set, not the function's arguments.
+                    raise IperfConfigurationError(re.sub(r'^filename (prefix|base) ', r'iperf_filename_\1 ', str(exc)))
                 index = len(tests)
                 tests.append(dict(
                     index=index + 1,

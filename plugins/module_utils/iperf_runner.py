@@ -154,6 +154,9 @@ class Side(object):
                 'its partial figures are kept' if measured else
                 ('nothing was measured (no sender connected, or no traffic arrived)' if self.role == 'receiver'
                  else 'nothing was measured (no traffic got through)'))
+        elif killed_by(process.returncode) and not stopped:
+            # Something else killed iperf (timeout(1) dies of its child's signal).
+            error = 'iperf was killed by %s%s' % (killed_by(process.returncode), '; %s' % error if error else '')
         elif error and stderr:
             error = '%s (%s)' % (error, _telling_line(stderr))
         elif not error and process.returncode not in (0, None) and not measurement.get('received_bps') \
@@ -197,6 +200,16 @@ class Side(object):
             return False
         quiet = now - self._seen_at >= max(IPERF2_QUIET, 1.5 * (self.options['interval'] or 0))
         return (measurement.get('duration_s') or 0) >= 0.9 * self.options['time'] or quiet
+
+
+def killed_by(returncode):
+    """The name of the signal that ended a process, from its return code, or None."""
+    if returncode is None or returncode >= 0:
+        return None
+    try:
+        return signal.Signals(-returncode).name
+    except ValueError:
+        return 'signal %d' % -returncode
 
 
 def stop(process):

@@ -44,6 +44,10 @@ options:
   this_host:
     description: Inventory name of the host, to tell the ports held by stale iperf servers of this collection (see O(pid_dir)).
     type: str
+  clear_stale:
+    description: Stop the stale iperf servers of this collection found on the ports (see O(pid_dir)).
+    type: bool
+    default: false
   pid_dir:
     description: Folder of the pid files that M(apetools.iperf.iperf_session) writes for its servers.
     type: path
@@ -147,6 +151,7 @@ def main():
             port_count=dict(type='int', default=100),
             this_host=dict(type='str'),
             pid_dir=dict(type='path', default='/var/tmp/apetools-iperf/pids'),
+            clear_stale=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -166,6 +171,13 @@ def main():
         busy = listening_ports(port, module.params['port_count'])
         stale = [p for p in busy if module.params['this_host'] and pids.is_ours(p)]
         found.update(busy_ports=[p for p in busy if p not in stale], stale_ports=stale)
+        if module.params['clear_stale'] and stale and not module.check_mode:
+            # Now, before any test: cleared by the receiver when its test starts, a stale
+            # server still takes the sender's connection, then dies under it.
+            found['cleared_stale_pids'] = [pid for p in stale for pid in pids.clear_stale(p)]
+            still = [p for p in listening_ports(port, module.params['port_count']) if p in stale]
+            found.update(busy_ports=sorted(found['busy_ports'] + still), stale_ports=[])
+            module.exit_json(changed=bool(found['cleared_stale_pids']), **found)
     module.exit_json(changed=False, **found)
 
 

@@ -5,6 +5,7 @@ Everything here acts on one lab's namespaces only, and finds processes by
 namespace and pid, never by name across the machine (other people's labs run
 the same programs on the same machine).
 """
+import atexit
 import glob
 import json
 import os
@@ -222,6 +223,7 @@ def callback_dir():
     global _CALLBACK_DIR  # pylint: disable=global-statement
     if _CALLBACK_DIR is None:
         _CALLBACK_DIR = tempfile.mkdtemp(prefix='ft-callbacks-')
+        atexit.register(shutil.rmtree, _CALLBACK_DIR, True)
         with open(os.path.join(_CALLBACK_DIR, 'ft_timer.py'), 'w') as handle:
             handle.write(_TIMER)
     return _CALLBACK_DIR
@@ -371,6 +373,16 @@ def run(inventory, output_dir, *args, **kwargs):
 # --- faults ----------------------------------------------------------------------------
 
 
+def lease_path(lock_dir, host):
+    """Where the collection keeps ``host``'s lease under ``lock_dir`` (iperf_lock.Lease)."""
+    try:
+        from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease
+    except ImportError:
+        sys.path.insert(0, os.path.join(ROOT, '.collections'))
+        from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease
+    return Lease(lock_dir, host).path
+
+
 def sshd_pids(info, host):
     """(listener pid or None, [session pids]) of the sshd of one lab host."""
     ns = info['hosts'][host]['namespace']
@@ -408,7 +420,7 @@ def drop_ssh_sessions(info, host):
 
 def nft(ns, script):
     proc = subprocess.run(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], input=script, universal_newlines=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30, check=False)
     assert proc.returncode == 0, proc.stdout
     return proc.stdout
 
@@ -429,7 +441,7 @@ def blackhole(ns, interface='eth1'):
 
 def remove_blackhole(ns):
     subprocess.run(['ip', 'netns', 'exec', ns, 'nft', 'delete', 'table', 'inet', BLACKHOLE_TABLE],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30, check=False)
 
 
 _LISTENER = textwrap.dedent('''\
