@@ -42,7 +42,9 @@ options:
     type: path
     required: true
   min_bps:
-    description: A floor in bits per second; a test below it is recorded as failed, with its figure kept.
+    description:
+      - A floor in bits per second for tests that the plan gave none (see C(iperf_min_bps)); a test below it is
+        recorded as failed, with its figure kept.
     type: float
   run_error:
     description: Why the run stopped early, if it did; tests that did not run are recorded as failed with it.
@@ -57,10 +59,7 @@ EXAMPLES = r'''
 - name: Write the summary of the planned run, keeping the play going when tests failed
   apetools.iperf.iperf_summary:
     run_dir: "{{ iperf_plan.run_dir }}"
-    run_error:
-    description: Why the run stopped early, if it did; tests that did not run are recorded as failed with it.
-    type: str
-  fail_on_error: false
+    fail_on_error: false
   run_once: true
   register: iperf_summary
 
