@@ -152,13 +152,17 @@ def statistics(records):
     rows = []
     for (node, direction), group in groups.items():
         values = [r['throughput_bps'] for r in group if r['succeeded'] and r['throughput_bps'] is not None]
-        mean = sum(values) / len(values) if values else None
-        stdev = (math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
-                 if len(values) > 1 else (0.0 if values else None))
-        rows.append(dict(node=node, direction=direction, tests=len(group), succeeded=len(values),
-                         mean_bps=mean, min_bps=min(values) if values else None,
-                         max_bps=max(values) if values else None, stdev_bps=stdev))
+        rows.append(dict(spread(values), node=node, direction=direction, tests=len(group), succeeded=len(values)))
     return rows
+
+
+def spread(values):
+    """Mean, min, max and (sample) standard deviation of some figures."""
+    mean = sum(values) / len(values) if values else None
+    stdev = (math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+             if len(values) > 1 else (0.0 if values else None))
+    return dict(mean_bps=mean, min_bps=min(values) if values else None,
+                max_bps=max(values) if values else None, stdev_bps=stdev)
 
 
 def summarize(run_dir, min_bps=None, run_error=None):

@@ -30,6 +30,8 @@ import os
 import re
 import tempfile
 
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import spread
+
 try:
     from urllib.parse import quote as _url_quote
 except ImportError:  # pragma: no cover - Python 2
@@ -279,12 +281,7 @@ def _stats_rows(records, reverse=False):
             continue
         values = [_figure(r, reverse) for r in group if r.get('succeeded')]
         values = [v for v in values if v is not None]
-        mean = sum(values) / len(values) if values else None
-        stdev = (math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
-                 if len(values) > 1 else (0.0 if values else None))
-        rows.append(dict(node=node, direction=direction, tests=len(group), succeeded=len(values),
-                         mean_bps=mean, min_bps=min(values) if values else None,
-                         max_bps=max(values) if values else None, stdev_bps=stdev))
+        rows.append(dict(spread(values), node=node, direction=direction, tests=len(group), succeeded=len(values)))
     return rows
 
 
