@@ -13,11 +13,13 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import normalize_options
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import (
     check_versions,
+    concurrency,
     devices,
     directions,
     floors,
     plan,
     repetitions,
+    waves,
 )
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_rundir import create_run_dir
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError
@@ -54,14 +56,16 @@ class ActionModule(ActionBase):
             node_hosts = [host for host in groups[nodes_group] if host in in_play]
             tpc_hosts = [host for host in groups[tpc_group] if host in in_play]
             hostvars = task_vars.get('hostvars', {})
-            nodes, tpc = devices([self._device(hostvars, host, node=True) for host in node_hosts],
+            nodes, peers = devices([self._device(hostvars, host, node=True) for host in node_hosts],
                                  [self._device(hostvars, host) for host in tpc_hosts])
             options = self._options(value)
-            if int(task_vars.get('ansible_forks', 2)) < 2:
+            forks = int(task_vars.get('ansible_forks', 2))
+            if forks < 2:
                 raise IperfConfigurationError('forks is %s: both sides of a test run at once, so it must be at '
-                                              'least 2' % task_vars.get('ansible_forks'))
+                                              'least 2' % forks)
+            wanted = concurrency(value('iperf_concurrency', 1))
             preflight = self._preflight(hostvars, node_hosts + tpc_hosts)
-            tests = plan(nodes, tpc, directions(value('iperf_directions')), repetitions(value('iperf_repetitions', 1)),
+            tests = plan(nodes, peers, directions(value('iperf_directions')), repetitions(value('iperf_repetitions', 1)),
                          options['port'], int(value('iperf_port_count', 100)),
                          value('iperf_filename_prefix'), value('iperf_filename_base'),
                          node_order=list(nodes),
@@ -80,18 +84,39 @@ class ActionModule(ActionBase):
             causes = [problems[host] for host in (test['sender'], test['receiver']) if problems.get(host)]
             if causes:
                 test['error'] = '; '.join(causes)
+        # Both sides of every test in a wave need a worker at once.
+        limit = min(wanted, forks // 2)
+        if limit < wanted:
+            result['warnings'] = ['iperf_concurrency %d needs forks of at least %d, and forks is %d: running '
+                                  'at most %d at once (run with --forks %d)'
+                                  % (wanted, 2 * wanted, forks, limit, 2 * wanted)]
+        schedule = waves([test for test in tests if not test.get('error')], limit)
         run_dir = create_run_dir(value('iperf_output_dir', 'iperf-results'))
         # Run folders are unique per controller; the id must be unique across controllers too.
         run_id = '%s-%s' % (os.path.basename(run_dir), binascii.hexlify(os.urandom(4)).decode())
         # No test can outlast its deadlines, so neither can the run: its host leases expire then.
-        max_duration = len(tests) * (options['connect_timeout'] + options['max_time'] + 30) + 600
+        max_duration = len(schedule) * (options['connect_timeout'] + options['max_time'] + 30) + 600
+        tpc = list(peers.values())[0] if len(peers) == 1 else None
         write_json('%s/%s' % (run_dir, PLAN_FILE),
-                   dict(tests=tests, options=options, nodes=nodes, tpc=tpc))
+                   dict(tests=tests, options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit))
         result.update(changed=True, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests,
-                      options=options, nodes=nodes, tpc=tpc,
+                      options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit,
+                      waves=[self._wave(number, wave) for number, wave in enumerate(schedule, 1)],
                       hosts=sorted(host for host in node_hosts + tpc_hosts if not problems.get(host)),
-                      msg='%d tests planned; results go to %s' % (len(tests), run_dir))
+                      msg='%d tests planned%s; results go to %s' % (
+                          len(tests), ' in %d waves, at most %d at once' % (len(schedule), limit) if limit > 1 else '',
+                          run_dir))
         return result
+
+    @staticmethod
+    def _wave(number, tests):
+        """What each host does in a wave: the index of its test, by host."""
+        by_host = {}
+        for test in tests:
+            by_host[test['sender']] = by_host[test['receiver']] = test['index']
+        label = ', '.join('%d: %s %s rep %d' % (test['index'], test['node'], test['direction'], test['repetition'])
+                          for test in tests)
+        return dict(wave=number, tests=[test['index'] for test in tests], by_host=by_host, label=label)
 
     @staticmethod
     def _options(value):
@@ -145,5 +170,5 @@ class ActionModule(ActionBase):
                                           'or remove it to use ansible_host' % host)
         device = dict(host=host, address=get('iperf_address') or get('ansible_host') or host)
         if node:
-            device['id'] = get('iperf_node_id') or host
+            device.update(id=get('iperf_node_id') or host, tpc=get('iperf_tpc'))
         return device

@@ -58,7 +58,7 @@ class ActionModule(ActionBase):
         if output_dir and result.get('role') and not self._task.check_mode:
             record.update((key, result.get(key)) for key in (
                 'role', 'sender', 'receiver', 'direction', 'filename', 'file', 'argv', 'attempts',
-                'duration_s', 'error', 'succeeded', 'measurement', 'rc', 'stderr'))
+                'duration_s', 'started_at', 'ended_at', 'error', 'succeeded', 'measurement', 'rc', 'stderr'))
             self._write_record(output_dir, record, result.get('filename') or this_host)
         if result.get('role'):
             result['msg'] = result.get('error') or describe_side(record if output_dir else dict(record, **result))

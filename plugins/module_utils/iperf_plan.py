@@ -27,25 +27,26 @@ MAX_PORT = 65535
 
 
 def devices(nodes, tpcs):
-    """Check the hosts of both groups; return ``(nodes_by_id, tpc)``.
+    """Check the hosts of both groups; return ``(nodes_by_id, peers_by_host)``.
 
-    ``nodes`` is a list of dicts with ``host``, ``id`` and ``address``;
-    ``tpcs`` a list of dicts with ``host`` and ``address``.
+    ``nodes`` is a list of dicts with ``host``, ``id``, ``address`` and
+    optionally ``tpc``, the host that plays the TPC for this node
+    (``iperf_tpc``): a host of the tpc group, or another node for node-to-node
+    pairs. Without it a node uses the one host of the tpc group. ``tpcs`` is a
+    list of dicts with ``host`` and ``address``. Each node in the result names
+    its peer in ``tpc``; ``peers_by_host`` holds every host that plays a TPC.
     """
     if not nodes:
         raise IperfConfigurationError('there are no nodes: the nodes group has no host in this play')
-    if len(tpcs) != 1:
-        raise IperfConfigurationError(
-            'the tpc group must hold exactly one traffic PC in this play, not %d (%s)%s'
-            % (len(tpcs), ', '.join(str(tpc.get('host')) for tpc in tpcs) or 'none',
-               '; with --limit, name the TPC too' if not tpcs else ''))
-    tpc = dict(tpcs[0])
-    check_name(tpc['host'], 'TPC host name')
-    tpc['address'] = check_address(tpc.get('address'), 'the test address (iperf_address) of TPC %s' % tpc['host'])
-    by_id = {}
+    tpc_by_host = {}
+    for tpc in tpcs:
+        host = check_name(tpc.get('host'), 'TPC host name')
+        tpc_by_host[host] = dict(host=host, address=check_address(
+            tpc.get('address'), 'the test address (iperf_address) of TPC %s' % host))
+    by_id, node_by_host = {}, {}
     for node in nodes:
         host = check_name(node.get('host'), 'node host name')
-        if host == tpc['host']:
+        if host in tpc_by_host:
             raise IperfConfigurationError('host %s is in both the nodes group and the tpc group' % host)
         node_id = check_name(node.get('id') if node.get('id') not in (None, '') else host,
                              'iperf_node_id of %s' % host)
@@ -53,8 +54,27 @@ def devices(nodes, tpcs):
             raise IperfConfigurationError('iperf_node_id %r is used by both %s and %s'
                                           % (node_id, by_id[node_id]['host'], host))
         address = check_address(node.get('address'), 'the test address (iperf_address) of node %s' % host)
-        by_id[node_id] = dict(host=host, address=address)
-    return by_id, tpc
+        by_id[node_id] = node_by_host[host] = dict(host=host, address=address, tpc=node.get('tpc'))
+    peers = {}
+    for node_id, node in by_id.items():
+        peer = node['tpc']
+        if peer in (None, ''):
+            if len(tpcs) != 1:
+                raise IperfConfigurationError(
+                    'the tpc group must hold exactly one traffic PC in this play, not %d (%s)%s'
+                    % (len(tpcs), ', '.join(str(tpc.get('host')) for tpc in tpcs) or 'none',
+                       '; with --limit, name the TPC too' if not tpcs else
+                       '; or set iperf_tpc on each node to the host it tests with (node %s has none)' % node['host']))
+            peer = tpcs[0]['host']
+        elif peer == node['host']:
+            raise IperfConfigurationError('iperf_tpc of node %s names the node itself' % node['host'])
+        elif peer not in tpc_by_host and peer not in node_by_host:
+            raise IperfConfigurationError('iperf_tpc of node %s is %r, which is not a host of the tpc group or the '
+                                          'nodes group in this play' % (node['host'], peer))
+        node['tpc'] = peer
+        found = tpc_by_host.get(peer) or node_by_host[peer]
+        peers[peer] = dict(host=found['host'], address=found['address'])
+    return by_id, peers
 
 
 def directions(values):
@@ -155,14 +175,15 @@ def free_port(index, port, port_count, busy):
                                   % (port, port + port_count - 1, ', '.join(str(p) for p in sorted(busy)[:10])))
 
 
-def plan(nodes, tpc, direction_list, repetition_count, port, port_count=100,
+def plan(nodes, peers, direction_list, repetition_count, port, port_count=100,
          filename_prefix=None, filename_base=None, node_order=None, busy_ports=None, min_bps=None):
     """Every test of the matrix, repetitions outermost, in inventory order.
 
-    Each test has its own port, cycling through ``port_count`` ports, so a
-    client can never reach the server of another test. A port that another
-    program holds on the receiver (``busy_ports``: host -> ports) is skipped:
-    never stop a process we did not start.
+    ``nodes`` and ``peers`` come from :func:`devices`. Each test has its own
+    port, cycling through ``port_count`` ports, so a client can never reach
+    the server of another test. A port that another program holds on the
+    receiver (``busy_ports``: host -> ports) is skipped: never stop a process
+    we did not start.
     """
     busy_ports = busy_ports or {}
     min_bps = min_bps or {}
@@ -171,10 +192,12 @@ def plan(nodes, tpc, direction_list, repetition_count, port, port_count=100,
     if port + port_count - 1 > MAX_PORT:
         raise IperfConfigurationError('iperf_port %r with iperf_port_count %r runs past port %d'
                                       % (port, port_count, MAX_PORT))
-    session = IperfSession(None, nodes, tpc, filename_base=filename_base)
+    sessions = dict((host, IperfSession(None, nodes, peer, filename_base=filename_base))
+                    for host, peer in peers.items())
     tests = []
     for repetition in range(1, repetition_count + 1):
         for node_id in node_order or list(nodes):
+            session = sessions[nodes[node_id]['tpc']]
             for direction in direction_list:
                 parameters = Parameters(node_id, direction)
                 pair = session.participants(parameters)
@@ -189,6 +212,7 @@ def plan(nodes, tpc, direction_list, repetition_count, port, port_count=100,
                     node=node_id,
                     direction=direction,
                     repetition=repetition,
+                    tpc=session.tpc,
                     sender=pair.sender['host'],
                     receiver=pair.receiver['host'],
                     sender_address=pair.sender['address'],
@@ -200,3 +224,39 @@ def plan(nodes, tpc, direction_list, repetition_count, port, port_count=100,
                                receiver=side_filename(filename, 'receiver')),
                 ))
     return tests
+
+
+def concurrency(value):
+    """``iperf_concurrency``: how many tests may run at once (hosts never overlap)."""
+    try:
+        count = int(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        count = None
+    if count is None or count < 1 or count > 1000 or str(value).strip() != str(count):
+        raise IperfConfigurationError('iperf_concurrency %r must be a whole number from 1 to 1000' % (value,))
+    return count
+
+
+def waves(tests, limit):
+    """Group the tests into waves that run at once, at most ``limit`` per wave.
+
+    Within a wave no host is in two tests. A test is taken in plan order
+    unless one of its hosts is busy in the wave, and a test that had to wait
+    also holds its hosts back from later tests: every host runs its tests in
+    plan order, so repetition 2 of a pair never comes before repetition 1.
+    Returns a list of lists of tests.
+    """
+    pending = list(tests)
+    result = []
+    while pending:
+        wave, held, waiting = [], set(), []
+        for position, test in enumerate(pending):
+            if len(wave) == limit:
+                waiting.extend(pending[position:])
+                break
+            hosts = {test['sender'], test['receiver']}
+            (waiting if hosts & held else wave).append(test)
+            held |= hosts
+        result.append(wave)
+        pending = waiting
+    return result

@@ -30,7 +30,7 @@ STATISTICS_FIELDS = ('node', 'direction', 'tests', 'succeeded', 'mean_bps', 'min
 CSV_FIELDS = (
     'index', 'node', 'direction', 'repetition', 'sender', 'receiver', 'protocol', 'iperf_version',
     'succeeded', 'error', 'throughput_bps', 'sent_bps', 'received_bps', 'retransmits', 'jitter_ms',
-    'lost_percent', 'cpu_sender_percent', 'cpu_receiver_percent', 'port', 'files',
+    'lost_percent', 'cpu_sender_percent', 'cpu_receiver_percent', 'port', 'files', 'started_at', 'ended_at',
 )
 
 
@@ -118,6 +118,8 @@ def merge_test(test, sides, options, min_bps=None, run_error=None):
     if not errors and floor and throughput < float(floor):
         errors.append('throughput %s is below the floor of %s' % (format_bps(throughput), format_bps(float(floor))))
     files = [side['file'] for side in (sender, receiver) if side and side.get('file')]
+    started = [side['started_at'] for side in (sender, receiver) if side and side.get('started_at')]
+    ended = [side['ended_at'] for side in (sender, receiver) if side and side.get('ended_at')]
     return dict(
         index=test['index'],
         node=test['node'],
@@ -141,6 +143,8 @@ def merge_test(test, sides, options, min_bps=None, run_error=None):
         reverse=_first(sent.get('reverse'), received.get('reverse')),
         intervals=received.get('intervals') or sent.get('intervals') or [],
         files=files,
+        started_at=min(started) if started else None,
+        ended_at=max(ended) if ended else None,
     )
 
 

@@ -90,7 +90,7 @@ class Side(object):
         return client_argv(self.options, self.peer_address, self.own_address)
 
     def run(self):
-        started = self.clock()
+        started, started_at = self.clock(), time.time()
         argv = self.argv
         if self.role == 'receiver':
             self.cleared = self.pids.clear_stale(self.options['port'])
@@ -99,7 +99,8 @@ class Side(object):
         else:
             result = self._run_client(argv, started)
         result.update(role=self.role, argv=argv, attempts=self.attempts, cleared=getattr(self, 'cleared', []),
-                      duration_s=round(self.clock() - started, 3))
+                      duration_s=round(self.clock() - started, 3),
+                      started_at=round(started_at, 3), ended_at=round(time.time(), 3))
         return result
 
     def _run_client(self, argv, started):

@@ -13,9 +13,14 @@ short_description: Plan an iperf session from the inventory and the play's varia
 version_added: 0.1.0
 description:
   - Runs on the controller only. Reads the hosts of the nodes group and the tpc group that are in the play
-    (so C(--limit) narrows the matrix), their C(iperf_node_id) and C(iperf_address), and the play's C(iperf_*)
-    variables.
-  - Refuses, before any traffic, everything that cannot work (no nodes, not exactly one TPC, a host in both
+    (so C(--limit) narrows the matrix), their C(iperf_node_id), C(iperf_address) and C(iperf_tpc), and the
+    play's C(iperf_*) variables.
+  - A node tests with the one host of the tpc group, or with the host its C(iperf_tpc) names, a TPC or another
+    node. With several TPCs, or node-to-node pairs, every node names its peer.
+  - With C(iperf_concurrency) N (default 1), the tests are grouped into waves of at most N tests that share
+    no host, which run at once. Every host runs its tests in plan order. Both sides of every test of a wave need
+    a fork, so N is capped at half of C(--forks), with a warning.
+  - Refuses, before any traffic, everything that cannot work (no nodes, no TPC for a node, a host in both
     groups, duplicate node ids, a missing test address, an unknown direction, a bad option value, an unsafe
     file name part), with a message naming the variable and the value.
   - Creates the run folder C(<iperf_output_dir>/<timestamp>), points C(<iperf_output_dir>/latest) at it,
@@ -103,7 +108,28 @@ nodes:
   returned: success
   type: dict
 tpc:
-  description: The traffic PC's device.
+  description: The traffic PC's device (host and address) when every node tests with the same one, else null.
   returned: success
   type: dict
+tpcs:
+  description: Every host that plays the TPC for some node, by host name, with its device (host and address).
+  returned: success
+  type: dict
+concurrency:
+  description: How many tests may run at once (C(iperf_concurrency), capped at half the forks).
+  returned: success
+  type: int
+  sample: 1
+waves:
+  description:
+    - The tests grouped into waves that run at once, in order. Each wave has C(wave) (its number), C(tests) (the
+      indexes of its tests), C(by_host) (host name to the index of the test it takes part in) and C(label).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - wave: 1
+      tests: [1, 3]
+      by_host: {tpc1: 1, dut1: 1, tpc2: 3, dut2: 3}
+      label: "1: dut1 to_node rep 1, 3: dut2 to_node rep 1"
 '''

@@ -247,6 +247,16 @@ duration_s:
   description: Wall time of this side, in seconds.
   returned: when the test ran
   type: float
+started_at:
+  description: When this side started, in seconds since the epoch (UTC), by the host's clock.
+  returned: when the test ran
+  type: float
+  sample: 1795705501.125
+ended_at:
+  description: When this side ended, in seconds since the epoch (UTC), by the host's clock.
+  returned: when the test ran
+  type: float
+  sample: 1795705511.482
 '''
 
 import os
@@ -312,6 +322,7 @@ def main():
             ran = side.run()
             result.update(remote_path=ran['output_path'], measurement=ran['measurement'],
                           attempts=ran['attempts'], duration_s=ran['duration_s'], error=ran['error'],
+                          started_at=ran['started_at'], ended_at=ran['ended_at'],
                           rc=ran['rc'], stderr=ran['stderr'], cleared_stale_pids=ran['cleared'])
             if os.path.getsize(ran['output_path']) <= params['inline_limit']:
                 with open(ran['output_path'], 'rb') as handle:

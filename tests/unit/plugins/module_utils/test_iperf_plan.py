@@ -7,11 +7,13 @@ import pytest
 
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import (
     check_versions,
+    concurrency,
     devices,
     directions,
     floors,
     plan,
     repetitions,
+    waves,
 )
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_rundir import create_run_dir
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError
@@ -21,10 +23,36 @@ TPC = [dict(host='tpc1', address='198.19.0.10')]
 
 
 def test_devices():
-    nodes, tpc = devices(NODES, TPC)
-    assert nodes == {'node1': dict(host='node1', address='198.19.0.11'),
-                     'dut2': dict(host='node2', address='198.19.0.12')}
-    assert tpc == dict(host='tpc1', address='198.19.0.10')
+    nodes, peers = devices(NODES, TPC)
+    assert nodes == {'node1': dict(host='node1', address='198.19.0.11', tpc='tpc1'),
+                     'dut2': dict(host='node2', address='198.19.0.12', tpc='tpc1')}
+    assert peers == {'tpc1': dict(host='tpc1', address='198.19.0.10')}
+
+
+def test_devices_several_tpcs_and_node_pairs():
+    tpcs = TPC + [dict(host='tpc2', address='198.19.0.20')]
+    nodes = [dict(NODES[0], tpc='tpc2'), dict(NODES[1], tpc='tpc1'),
+             dict(host='node3', address='198.19.0.13', tpc='node1')]
+    by_id, peers = devices(nodes, tpcs)
+    assert [node['tpc'] for node in by_id.values()] == ['tpc2', 'tpc1', 'node1']
+    assert peers == {'tpc2': dict(host='tpc2', address='198.19.0.20'),
+                     'tpc1': dict(host='tpc1', address='198.19.0.10'),
+                     'node1': dict(host='node1', address='198.19.0.11')}
+    tests = plan(by_id, peers, ['to_node', 'from_node'], 1, 5201)
+    assert [(t['sender'], t['receiver']) for t in tests] == [
+        ('tpc2', 'node1'), ('node1', 'tpc2'), ('tpc1', 'node2'), ('node2', 'tpc1'),
+        ('node1', 'node3'), ('node3', 'node1')]
+    assert tests[4]['tpc'] == dict(host='node1', address='198.19.0.11')
+
+
+@pytest.mark.parametrize('nodes, tpcs, message', [
+    (NODES, TPC * 2, 'or set iperf_tpc on each node .*node node1 has none'),
+    ([dict(NODES[0], tpc='node1')], TPC, 'iperf_tpc of node node1 names the node itself'),
+    ([dict(NODES[0], tpc='tpc9')], TPC, "iperf_tpc of node node1 is 'tpc9', which is not a host"),
+])
+def test_devices_refuse_peers(nodes, tpcs, message):
+    with pytest.raises(IperfConfigurationError, match=message):
+        devices(nodes, tpcs)
 
 
 @pytest.mark.parametrize('nodes, tpcs, message', [
@@ -58,8 +86,8 @@ def test_repetitions_refuse(value):
 
 
 def test_plan_matrix():
-    nodes, tpc = devices(NODES, TPC)
-    tests = plan(nodes, tpc, ['to_node', 'from_node'], 2, 5201, filename_prefix='lab', filename_base='b')
+    nodes, peers = devices(NODES, TPC)
+    tests = plan(nodes, peers, ['to_node', 'from_node'], 2, 5201, filename_prefix='lab', filename_base='b')
     assert len(tests) == 8
     assert [(t['node'], t['direction'], t['repetition']) for t in tests[:4]] == [
         ('node1', 'to_node', 1), ('node1', 'from_node', 1), ('dut2', 'to_node', 1), ('dut2', 'from_node', 1)]
@@ -74,11 +102,11 @@ def test_plan_matrix():
 
 
 def test_plan_ports_cycle_and_stay_in_range():
-    nodes, tpc = devices(NODES, TPC)
-    tests = plan(nodes, tpc, ['to_node'], 3, 6000, port_count=4)
+    nodes, peers = devices(NODES, TPC)
+    tests = plan(nodes, peers, ['to_node'], 3, 6000, port_count=4)
     assert [t['port'] for t in tests] == [6000, 6001, 6002, 6003, 6000, 6001]
     with pytest.raises(IperfConfigurationError, match='runs past port'):
-        plan(nodes, tpc, ['to_node'], 1, 65500, port_count=100)
+        plan(nodes, peers, ['to_node'], 1, 65500, port_count=100)
 
 
 def test_run_dirs_never_collide(tmp_path):
@@ -112,8 +140,8 @@ def test_floors_refuse(value):
 
 
 def test_floors_reach_the_tests():
-    nodes, tpc = devices(NODES, TPC)
-    tests = plan(nodes, tpc, ['to_node', 'from_node'], 1, 5201, min_bps=floors({'rx': '1G'}))
+    nodes, peers = devices(NODES, TPC)
+    tests = plan(nodes, peers, ['to_node', 'from_node'], 1, 5201, min_bps=floors({'rx': '1G'}))
     assert [t['min_bps'] for t in tests[:2]] == [1e9, None]
 
 
@@ -123,3 +151,52 @@ def test_bidir_needs_iperf3_3_7():
     with pytest.raises(IperfConfigurationError, match='iperf_bidir needs iperf3 3.7 or newer, and host old has 3.1.3'):
         check_versions(options, {'old': {'iperf3': {'version': '3.1.3'}}})
     check_versions(dict(version=3, bidir=False), {'old': {'iperf3': {'version': '3.1.3'}}})
+
+
+def _pairs(count):
+    nodes = [dict(host='node%d' % i, address='198.19.0.%d' % (10 + i), tpc='tpc%d' % i) for i in range(1, count + 1)]
+    tpcs = [dict(host='tpc%d' % i, address='198.19.0.%d' % (100 + i)) for i in range(1, count + 1)]
+    return devices(nodes, tpcs)
+
+
+def test_waves_run_disjoint_pairs_together():
+    nodes, peers = _pairs(8)
+    tests = plan(nodes, peers, ['to_node', 'from_node'], 2, 5201)
+    schedule = waves(tests, 8)
+    assert [len(wave) for wave in schedule] == [8, 8, 8, 8]
+    assert [{t['direction'] for t in wave} for wave in schedule] == [{'to_node'}, {'from_node'}] * 2
+    assert [wave[0]['repetition'] for wave in schedule] == [1, 1, 2, 2]
+
+
+@pytest.mark.parametrize('limit', [1, 2, 3, 5, 8])
+def test_waves_never_share_a_host_and_keep_each_hosts_order(limit):
+    nodes, peers = devices([dict(host='node%d' % i, address='198.19.0.%d' % (10 + i), tpc='tpc%d' % (i % 3))
+                            for i in range(7)],
+                           [dict(host='tpc%d' % i, address='198.19.0.%d' % (100 + i)) for i in range(3)])
+    tests = plan(nodes, peers, ['to_node', 'from_node'], 3, 5201)
+    schedule = waves(tests, limit)
+    assert sorted(t['index'] for wave in schedule for t in wave) == [t['index'] for t in tests]
+    for wave in schedule:
+        assert 1 <= len(wave) <= limit
+        hosts = [host for t in wave for host in (t['sender'], t['receiver'])]
+        assert len(hosts) == len(set(hosts))
+    order = [t for wave in schedule for t in wave]
+    for host in ['tpc0', 'node1']:
+        mine = [t['index'] for t in order if host in (t['sender'], t['receiver'])]
+        assert mine == sorted(mine)
+    # Three TPCs: never more than three tests at once.
+    assert max(len(wave) for wave in schedule) == min(limit, 3)
+
+
+def test_one_at_a_time_is_the_plan_order():
+    nodes, peers = devices(NODES, TPC)
+    tests = plan(nodes, peers, ['to_node', 'from_node'], 2, 5201)
+    assert [[t['index'] for t in wave] for wave in waves(tests, 1)] == [[i] for i in range(1, 9)]
+    assert waves(tests, 4) == [[t] for t in tests]  # the TPC is in every test
+
+
+@pytest.mark.parametrize('value', [0, -1, 'many', '2.5', True, 1001])
+def test_concurrency_refuse(value):
+    with pytest.raises(IperfConfigurationError, match='iperf_concurrency'):
+        concurrency(value)
+    assert concurrency('4') == 4

@@ -1,0 +1,86 @@
+"""iperf_concurrency on the lab: several TPCs and a node-to-node pair, tests at once."""
+import json
+import os
+
+import pytest
+
+from conftest import lab_builder, run_playbook
+
+SESSION = 'apetools.iperf.session'
+
+
+@pytest.fixture(scope='module')
+def pairs_lab():
+    """Three nodes and two TPCs: node1 with tpc1, node2 with tpc2, node3 with node1."""
+    name = 'ic%d' % (os.getpid() % 1000)
+    info = lab_builder.up(name, nodes=3, tpcs=2)
+    try:
+        yield info
+    finally:
+        lab_builder.down(name)
+
+
+def _peers_inventory(path, peers):
+    lines = ['all:', '  children:', '    nodes:', '      hosts:']
+    lines += ['        %s: {iperf_tpc: %s}' % (node, peer) for node, peer in sorted(peers.items())]
+    path.write_text('\n'.join(lines) + '\n')
+    return str(path)
+
+
+def _overlap(first, second):
+    return first['started_at'] < second['ended_at'] and second['started_at'] < first['ended_at']
+
+
+def test_disjoint_tests_run_at_once(pairs_lab, tmp_path):
+    peers = _peers_inventory(tmp_path / 'peers.yml', dict(node1='tpc1', node2='tpc2', node3='node1'))
+    run = run_playbook(SESSION, pairs_lab['inventory'], str(tmp_path / 'out'), '-i', peers,
+                       '-e', 'iperf_time=2', '-e', 'iperf_concurrency=3')
+    assert run.rc == 0, run.output
+    records = run.summary()
+    assert [(r['node'], r['sender'], r['receiver']) for r in records] == [
+        ('node1', 'tpc1', 'node1'), ('node1', 'node1', 'tpc1'),
+        ('node2', 'tpc2', 'node2'), ('node2', 'node2', 'tpc2'),
+        ('node3', 'node1', 'node3'), ('node3', 'node3', 'node1')]
+    assert all(r['succeeded'] and r['throughput_bps'] > 0 for r in records), records
+    # The receiver's own iperf3 JSON: the node-to-node test really went between the two nodes.
+    hosts = pairs_lab['hosts']
+    server = json.loads(run.raw(records[4]['files'][1]))
+    connected = server['start']['connected'][0]
+    assert (connected['remote_host'], connected['local_host']) == (
+        hosts['node1']['test_address'], hosts['node3']['test_address'])
+    # Tests of the two TPCs ran together; no host was ever in two tests at once.
+    assert _overlap(records[0], records[2]) and _overlap(records[1], records[3])
+    for first in records:
+        for second in records:
+            shared = {first['sender'], first['receiver']} & {second['sender'], second['receiver']}
+            if first is not second and shared:
+                assert not _overlap(first, second), (first, second)
+    with open(os.path.join(run.run_dir, 'plan.json')) as handle:
+        plan = json.load(handle)
+    assert plan['concurrency'] == 3 and plan['tpc'] is None
+    # One task per wave, named after its tests: node1's test with node3 waits for node1.
+    assert [line for line in run.output.splitlines() if line.startswith('TASK [Iperf test ')] == [
+        'TASK [Iperf test %s] %s' % (label, '*' * (80 - len('TASK [Iperf test %s] ' % label)))
+        for label in ('1: node1 to_node rep 1, 3: node2 to_node rep 1', '2: node1 from_node rep 1, 4: node2 from_node '
+                      'rep 1', '5: node3 to_node rep 1', '6: node3 from_node rep 1')]
+    left = dict((host, lab_builder.iperf_pids_in_namespace(data['namespace'])) for host, data in hosts.items())
+    assert not any(left.values()), left
+
+
+def test_too_few_forks_is_said_and_capped(pairs_lab, tmp_path):
+    peers = _peers_inventory(tmp_path / 'peers.yml', dict(node1='tpc1', node2='tpc2', node3='node1'))
+    run = run_playbook(SESSION, pairs_lab['inventory'], str(tmp_path / 'out'), '-i', peers, '--forks', '3',
+                       '-e', 'iperf_time=1', '-e', 'iperf_concurrency=3', '-e', '{"iperf_directions": ["to_node"]}')
+    assert run.rc == 0, run.output
+    assert 'iperf_concurrency 3 needs forks of at least 6, and forks is 3: running at most 1 at once' \
+        in ' '.join(run.output.split())
+    records = run.summary()
+    for first, second in zip(records, records[1:]):
+        assert first['ended_at'] <= second['started_at'] + 0.05
+
+
+def test_two_tpcs_without_iperf_tpc_are_refused(pairs_lab, tmp_path):
+    run = run_playbook(SESSION, pairs_lab['inventory'], str(tmp_path / 'out'))
+    assert run.rc != 0
+    assert ('the tpc group must hold exactly one traffic PC in this play, not 2 (tpc1, tpc2); or set iperf_tpc on '
+            'each node to the host it tests with (node node1 has none)') in ' '.join(run.output.split())
