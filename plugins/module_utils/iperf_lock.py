@@ -72,6 +72,10 @@ class Lease(object):
                     continue
                 if owner.get('run') == run:
                     return self.clock() - started
+                if owner.get('run') == 'being written':
+                    # Another taker is between mkdir and its owner file: milliseconds.
+                    self.sleep(0.02)
+                    continue
                 if owner.get('expires', 0) < self.clock():
                     self._break()
                     continue

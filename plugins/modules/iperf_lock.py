@@ -56,6 +56,12 @@ options:
     description: Seconds until the lease expires by itself.
     type: float
     default: 86400
+  wait:
+    description:
+      - With C(false), take the lease only if the host is free now, and otherwise fail at once (the message still
+        says O(timeout), the wait that follows). The session playbook first tries every host this way, in parallel.
+    type: bool
+    default: true
   timeout:
     description: How long to wait for another run to give the host back.
     type: float
@@ -78,6 +84,15 @@ EXAMPLES = r'''
   loop: "{{ ansible_play_hosts | sort }}"
   delegate_to: "{{ item }}"
   run_once: true
+
+- name: Take this host only if it is free now; a busy host fails at once
+  apetools.iperf.iperf_lock:
+    host: "{{ inventory_hostname }}"
+    run: "{{ run_id }}"
+    expires_in: 3600
+    wait: false
+  register: lease
+  failed_when: false
 
 - name: Give them back
   apetools.iperf.iperf_lock:
@@ -122,6 +137,7 @@ def main():
             state=dict(type='str', choices=['present', 'absent', 'query'], default='present'),
             expires_in=dict(type='float', default=86400),
             timeout=dict(type='float', default=600),
+            wait=dict(type='bool', default=True),
             controller=dict(type='str'),
             lock_dir=dict(type='path', default='/var/tmp/apetools-iperf/locks'),
         ),
@@ -142,7 +158,8 @@ def main():
     if params['state'] == 'absent':
         module.exit_json(changed=lease.release(params['run']), **result)
     try:
-        result['waited_s'] = round(lease.acquire(params['run'], params['expires_in'], params['timeout'],
+        result['waited_s'] = round(lease.acquire(params['run'], params['expires_in'],
+                                                 params['timeout'] if params['wait'] else 0,
                                                  controller=params['controller']), 3)
     except HostBusy as exc:
         module.fail_json(msg=str(exc), **result)

@@ -509,7 +509,7 @@ def test_host_held_by_another_run_times_out(ftlab, tmp_path, remote_dir, playboo
         json.dump(owner, handle)
     run = run_to_end(playbooks, ftlab['inventory'], tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_lock_timeout=3',
                      '-e', 'iperf_remote_dir=%s' % remote_dir)
-    failed = [e for e in run.events if e['event'] == 'failed' and e.get('task') == 'Take the hosts for this run']
+    failed = [e for e in run.events if e['event'] == 'failed' and e.get('task') == 'Take the hosts one at a time, waiting for each']
     waited = ' '.join(' '.join([e['msg']] + (e.get('items') or [])) for e in failed)
     settle(ftlab, 'host held by another run (iperf_lock_timeout=3)', run, waited)
     assert run.rc not in (0, None)

@@ -74,3 +74,20 @@ def test_the_lease_name_does_not_depend_on_the_inventory(tmp_path):
     Lease(str(tmp_path), 'tpc', clock=clock, sleep=clock.sleep).acquire('run-a', 600, 1)
     with pytest.raises(HostBusy, match='host traffic-pc is busy with run run-a'):
         Lease(str(tmp_path), 'traffic-pc', clock=clock, sleep=clock.sleep).acquire('run-b', 600, 1)
+
+
+def test_a_lease_being_written_is_waited_for_even_without_timeout(tmp_path):
+    """Hosts sharing a file system take one lease at once: a sibling's half-written lease is not 'busy'."""
+    clock = Clock()
+    mine = lease(tmp_path, clock)
+    os.makedirs(mine.path)
+    sibling = Lease(str(tmp_path), 'node1', clock=clock, sleep=clock.sleep)
+
+    def sibling_finishes(seconds):
+        clock.sleep(seconds)
+        with open(os.path.join(mine.path, 'owner.json'), 'w') as handle:
+            handle.write('{"run": "run-a", "expires": 2000}')
+    mine.sleep = sibling_finishes
+    assert mine.acquire('run-a', 60, timeout=0) < 0.1
+    with pytest.raises(HostBusy, match='host node1 is busy with run run-a'):
+        sibling.acquire('run-b', 60, timeout=0)
