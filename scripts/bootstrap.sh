@@ -12,7 +12,9 @@ packages=(
   iproute2 nftables procps psmisc
 )
 # The tests render report.html in a real headless browser.
-[ "${1:-}" = "--test" ] && packages+=(chromium fonts-liberation)
+# The tests also need: chromium (the report renders), ufw (the install role's
+# firewall, in a lab namespace), rpm and pacman (its check mode as RedHat, Arch).
+[ "${1:-}" = "--test" ] && packages+=(chromium fonts-liberation ufw rpm pacman-package-manager)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

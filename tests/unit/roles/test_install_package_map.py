@@ -75,6 +75,37 @@ def test_every_family_in_the_map_is_claimed(package_map, platforms):
     assert set(package_map) <= claimed
 
 
+@pytest.fixture(scope="module")
+def package_commands() -> dict:
+    return _load("vars/main.yml")["iperf_install_package_commands"]
+
+
+def test_every_other_family_has_package_commands(package_map, package_commands):
+    # Debian uses the apt module; every other family the commands.
+    assert set(package_commands) == set(package_map) - {"Debian"}
+    for family, commands in package_commands.items():
+        assert set(commands) == {"query", "install"}, family
+        for argv in commands.values():
+            assert argv and all(isinstance(a, str) and a for a in argv), family
+
+
+def test_package_commands(package_commands):
+    # Each query answers for one package: exit status 0 installed, 1 not.
+    assert package_commands["RedHat"] == {
+        "query": ["rpm", "--query", "--whatprovides"],
+        "install": ["dnf", "--assumeyes", "install"],
+    }
+    assert package_commands["Suse"]["query"] == ["rpm", "--query", "--whatprovides"]
+    assert package_commands["Suse"]["install"][0] == "zypper"
+    assert "--non-interactive" in package_commands["Suse"]["install"]
+    assert package_commands["Alpine"]["query"] == ["apk", "info", "--installed"]
+    assert package_commands["Alpine"]["install"][:2] == ["apk", "add"]
+    assert package_commands["Archlinux"]["query"] == ["pacman", "--query"]
+    assert {"--sync", "--needed", "--noconfirm"} <= set(
+        package_commands["Archlinux"]["install"]
+    )
+
+
 def test_debian_package_names(package_map):
     assert package_map["Debian"] == {"iperf3": "iperf3", "iperf2": "iperf"}
 
@@ -101,8 +132,8 @@ def test_iperf_version_choices():
 # --- the expressions in vars/main.yml, rendered the way Ansible renders them ---
 
 
-def _render(os_family: str, **overrides):
-    """Render iperf_install_packages for a host, with role defaults and overrides."""
+def _render(os_family: str, name: str = "iperf_install_packages", **overrides):
+    """Render a role variable for a host, with role defaults and overrides."""
     pytest.importorskip("ansible")
     from ansible.parsing.dataloader import DataLoader
     from ansible.template import Templar
@@ -125,7 +156,8 @@ def _render(os_family: str, **overrides):
         "ansible_facts": {"os_family": os_family},
     }
     templar = Templar(loader=loader, variables=variables)
-    return list(templar.template(role_vars["iperf_install_packages"]))
+    value = templar.template(role_vars[name])
+    return list(value) if name == "iperf_install_packages" else value
 
 
 FAMILIES = sorted({"Debian", "RedHat", "Alpine", "Archlinux", "Suse"})
@@ -162,3 +194,38 @@ def test_force_iperf2_with_version_3(force):
 @pytest.mark.parametrize("force", [False, "false", "no"])
 def test_no_force_iperf2_with_version_3(force):
     assert _render("Debian", iperf_version=3, iperf_install_iperf2=force) == ["iperf3"]
+
+
+# --- the firewall's port ranges ---
+
+
+@pytest.mark.parametrize(
+    "port, count, firewalld, ufw",
+    [
+        (5201, 100, "5201-5300", "5201:5300"),
+        ("5201", "100", "5201-5300", "5201:5300"),  # as -e gives them
+        (6000, 10, "6000-6009", "6000:6009"),
+        (5201, 1, "5201", "5201"),  # one port: no range
+    ],
+)
+def test_firewall_port_ranges(port, count, firewalld, ufw):
+    values = {"iperf_port": port, "iperf_port_count": count}
+    assert _render("Debian", "iperf_install_firewalld_ports", **values) == firewalld
+    assert _render("Debian", "iperf_install_ufw_ports", **values) == ufw
+
+
+def test_default_port_range_is_the_sessions():
+    defaults = _load("defaults/main.yml")
+    assert (defaults["iperf_port"], defaults["iperf_port_count"]) == (5201, 100)
+    assert defaults["iperf_manage_firewall"] is False
+    assert defaults["iperf_firewall_required"] is False
+
+
+def test_firewalld_rules_cover_tcp_udp_runtime_and_permanent():
+    rules = _load("vars/main.yml")["iperf_install_firewalld_rules"]
+    assert sorted((r["proto"], tuple(r["options"])) for r in rules) == [
+        ("tcp", ()),
+        ("tcp", ("--permanent",)),
+        ("udp", ()),
+        ("udp", ("--permanent",)),
+    ]
