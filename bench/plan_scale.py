@@ -51,5 +51,6 @@ def main():
             label, statistics.median(times), len(schedule), len(times),
             'PASS' if statistics.median(times) <= 1 else 'MISS'))
 
+
 if __name__ == '__main__':
     main()

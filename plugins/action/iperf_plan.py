@@ -19,6 +19,7 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import (
     floors,
     plan,
     repetitions,
+    seconds,
     waves,
 )
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_rundir import create_run_dir
@@ -57,13 +58,14 @@ class ActionModule(ActionBase):
             tpc_hosts = [host for host in groups[tpc_group] if host in in_play]
             hostvars = task_vars.get('hostvars', {})
             nodes, peers = devices([self._device(hostvars, host, node=True) for host in node_hosts],
-                                 [self._device(hostvars, host) for host in tpc_hosts])
+                                   [self._device(hostvars, host) for host in tpc_hosts])
             options = self._options(value)
             forks = int(task_vars.get('ansible_forks', 2))
             if forks < 2:
                 raise IperfConfigurationError('forks is %s: both sides of a test run at once, so it must be at '
                                               'least 2' % forks)
             wanted = concurrency(value('iperf_concurrency', 1))
+            follow_timeout = seconds(value('iperf_follow_timeout', 120), 'iperf_follow_timeout', lowest=10)
             preflight = self._preflight(hostvars, node_hosts + tpc_hosts)
             tests = plan(nodes, peers, directions(value('iperf_directions')), repetitions(value('iperf_repetitions', 1)),
                          options['port'], int(value('iperf_port_count', 100)),
@@ -95,12 +97,13 @@ class ActionModule(ActionBase):
         # Run folders are unique per controller; the id must be unique across controllers too.
         run_id = '%s-%s' % (os.path.basename(run_dir), binascii.hexlify(os.urandom(4)).decode())
         # No test can outlast its deadlines, so neither can the run: its host leases expire then.
-        max_duration = len(schedule) * (options['connect_timeout'] + options['max_time'] + 30) + 600
+        max_duration = len(schedule) * (options['connect_timeout'] + options['max_time'] + follow_timeout + 30) + 600
         tpc = list(peers.values())[0] if len(peers) == 1 else None
         write_json('%s/%s' % (run_dir, PLAN_FILE),
                    dict(tests=tests, options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit))
         result.update(changed=True, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests,
                       options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit,
+                      follow_timeout=follow_timeout,
                       waves=[self._wave(number, wave) for number, wave in enumerate(schedule, 1)],
                       hosts=sorted(host for host in node_hosts + tpc_hosts if not problems.get(host)),
                       msg='%d tests planned%s; results go to %s' % (

@@ -3,17 +3,25 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Controller side of apetools.iperf.iperf_session.
 
-Runs the module on the host, then brings its raw output back and writes the
-side's record next to it, in the same task: a test costs one task, and what
-was measured is on the controller's disk as soon as the test ends.
+Runs the module on the host until its side of the test ends, then brings the
+raw output back and writes the side's record next to it, in the same task: a
+test costs one task, and what was measured is on the controller's disk as
+soon as the test ends.
+
+The side runs detached on the host. A long test takes several module calls,
+and a lost connection (a killed ControlMaster, a restarted sshd) is retried
+with the same job id for up to ``follow_timeout`` seconds: the calls find the
+running side again, and nothing measured is lost.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import binascii
 import os
+import time
 
-from ansible.errors import AnsibleConnectionFailure
+from ansible.errors import AnsibleConnectionFailure, AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import (
@@ -40,9 +48,9 @@ class ActionModule(ActionBase):
         args.setdefault('this_host', this_host)
         record = dict(node=args.get('node'), direction=args.get('direction'),
                       repetition=args.get('repetition', 1), host=this_host)
+        args.setdefault('job_id', binascii.hexlify(os.urandom(8)).decode())
         try:
-            module_result = self._execute_module(module_name='apetools.iperf.iperf_session', module_args=args,
-                                                 task_vars=task_vars)
+            module_result = self._follow(args, task_vars)
         except AnsibleConnectionFailure as exc:
             record.update(error='%s %s rep %s: %s is unreachable: %s' % (
                 record['node'], record['direction'], record['repetition'], this_host, exc))
@@ -58,7 +66,8 @@ class ActionModule(ActionBase):
         if output_dir and result.get('role') and not self._task.check_mode:
             record.update((key, result.get(key)) for key in (
                 'role', 'sender', 'receiver', 'direction', 'filename', 'file', 'argv', 'attempts',
-                'duration_s', 'started_at', 'ended_at', 'error', 'succeeded', 'measurement', 'rc', 'stderr'))
+                'duration_s', 'started_at', 'ended_at', 'reconnects', 'error', 'succeeded', 'measurement', 'rc',
+                'stderr'))
             self._write_record(output_dir, record, result.get('filename') or this_host)
         if result.get('role'):
             result['msg'] = result.get('error') or describe_side(record if output_dir else dict(record, **result))
@@ -66,6 +75,55 @@ class ActionModule(ActionBase):
             if result['role'] == 'receiver' and not self._task.check_mode:
                 display.display(result['msg'], color='red' if result.get('error') else None)
         return result
+
+    def _follow(self, args, task_vars):
+        """Call the module until the side has ended, through lost connections."""
+        follow_timeout = int(args.get('follow_timeout') or 120)
+        # A call on a host outlives a controller killed outright (the ControlMaster
+        # keeps its session): it must end well within follow_timeout, so that the
+        # side then finds nobody following it.
+        args.setdefault('wait', max(1, min(60, follow_timeout // 2)))
+        reconnects, lost_since, pause = 0, None, 1.0
+        controller = os.getppid()
+        while True:
+            # Workers outlive a controller killed outright (they are in sessions
+            # of their own): stop following, so the side stops by itself.
+            if os.getppid() != controller:
+                raise AnsibleError('the controller (ansible-playbook, pid %d) is gone' % controller)
+            try:
+                module_result = self._execute_module(module_name='apetools.iperf.iperf_session', module_args=args,
+                                                     task_vars=task_vars)
+                if self._lost(module_result):
+                    raise AnsibleConnectionFailure(module_result.get('msg') or 'the module ended without a result')
+            except AnsibleConnectionFailure as exc:
+                lost_since = lost_since or time.monotonic()
+                if time.monotonic() - lost_since + pause > follow_timeout:
+                    raise AnsibleConnectionFailure('%s (retried for %d s, iperf_follow_timeout)'
+                                                   % (str(exc).strip(), follow_timeout))
+                display.vvv('iperf_session: lost the host (%s); trying again in %.0f s' % (exc, pause))
+                time.sleep(pause)
+                pause = min(pause * 2, 10.0)
+                try:
+                    self._connection.reset()
+                except Exception:  # pylint: disable=broad-except
+                    pass
+                continue
+            if lost_since is not None:
+                reconnects, lost_since, pause = reconnects + 1, None, 1.0
+            if module_result.get('finished') is not False:
+                module_result['reconnects'] = reconnects
+                return module_result
+
+    @staticmethod
+    def _lost(module_result):
+        """Whether the module died with its connection (killed by a signal, or ssh's 255), not on an error."""
+        if module_result.get('unreachable'):
+            return True
+        if 'module_stdout' not in module_result or module_result['module_stdout'].strip():
+            return False
+        rc = module_result.get('rc')
+        return 'Traceback' not in (module_result.get('module_stderr') or '') and (
+            rc is None or rc < 0 or rc >= 128)
 
     def _store(self, result, output_dir, output):
         local = self._local_path(output_dir, result['filename'])

@@ -226,6 +226,18 @@ def plan(nodes, peers, direction_list, repetition_count, port, port_count=100,
     return tests
 
 
+def seconds(value, name, lowest=1, highest=86400):
+    """A whole number of seconds from ``lowest`` to ``highest``, for the variable ``name``."""
+    try:
+        count = int(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        count = None
+    if count is None or not lowest <= count <= highest or str(value).strip() != str(count):
+        raise IperfConfigurationError('%s %r must be a whole number of seconds from %d to %d'
+                                      % (name, value, lowest, highest))
+    return count
+
+
 def concurrency(value):
     """``iperf_concurrency``: how many tests may run at once (hosts never overlap)."""
     try:

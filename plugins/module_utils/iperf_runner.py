@@ -72,8 +72,11 @@ def unique_path(path):
 class Side(object):
     """One participant's part of a test."""
 
-    def __init__(self, options, role, own_address, peer_address, output_path, pids, clock=time.monotonic):
+    def __init__(self, options, role, own_address, peer_address, output_path, pids, clock=time.monotonic,
+                 abandoned=None):
         self.options = options
+        # Returns why the test must stop now (no controller follows it), or None.
+        self.abandoned = abandoned or (lambda: None)
         self.pids = pids
         self.role = role
         self.own_address = own_address
@@ -109,7 +112,7 @@ class Side(object):
         while True:
             result = self._run_once(argv, self.options['max_time'])
             error = result['measurement'].get('error')
-            if not _refused(error) or self.clock() + pause >= connect_deadline:
+            if not _refused(error) or self.clock() + pause >= connect_deadline or result['abandoned']:
                 if _refused(error):
                     result['error'] = 'connection refused by the receiver at %s port %s for %.0f s: %s' % (
                         self.peer_address, self.options['port'], self.options['connect_timeout'],
@@ -123,7 +126,6 @@ class Side(object):
         self.attempts += 1
         path = unique_path(self.output_path)
         deadline = self.clock() + seconds
-        timed_out = False
         iperf2 = self.options['version'] == 2
         with open(path, 'xb') as stdout, open(os.devnull, 'rb') as stdin:
             # iperf2 reports connection errors on stderr only: keep them in
@@ -134,7 +136,7 @@ class Side(object):
             self.pid = process.pid
             pid_file = self.pids.claim(process.pid, argv) if self.role == 'receiver' else None
             try:
-                timed_out = self._wait(process, path, deadline)
+                ended_by = self._wait(process, path, deadline)
             finally:
                 stopped = stop(process)
                 if pid_file:
@@ -147,8 +149,12 @@ class Side(object):
         measurement = parse_output(text, self.options['version'], role=IPERF_ROLE[self.role])
         error = measurement.get('error')
         # 124 is timeout(1)'s status when the watchdog had to fire.
-        timed_out = timed_out or process.returncode == 124
-        if timed_out:
+        timed_out = ended_by == 'deadline' or process.returncode == 124
+        abandoned = ended_by not in (None, 'deadline')
+        if abandoned:
+            error = 'iperf was stopped because %s%s' % (ended_by, '; its partial figures are kept' if (
+                measurement.get('received_bps') is not None or measurement.get('sent_bps') is not None) else '')
+        elif timed_out:
             measured = measurement.get('received_bps') is not None or measurement.get('sent_bps') is not None
             error = '%s did not finish within %.0f s and was stopped; %s' % (
                 'the iperf server' if self.role == 'receiver' else 'the iperf client', seconds,
@@ -164,25 +170,31 @@ class Side(object):
                 and not measurement.get('sent_bps'):
             error = 'iperf exited with status %s and measured nothing%s' % (
                 process.returncode, ': %s' % _telling_line(stderr) if stderr else '')
-        return dict(rc=process.returncode, stopped=stopped, timed_out=timed_out, stderr=stderr[-2000:],
-                    output_path=path, measurement=measurement, error=error)
+        return dict(rc=process.returncode, stopped=stopped, timed_out=timed_out, abandoned=abandoned,
+                    stderr=stderr[-2000:], output_path=path, measurement=measurement, error=error)
 
     def _wait(self, process, path, deadline):
-        """Wait for the process; True if the deadline ended it."""
+        """Wait for the process; 'deadline', or why it was abandoned, if that ended it; else None."""
         iperf2_server = self.role == 'receiver' and self.options['version'] == 2
         finished_at = None
+        checked = self.clock()
         while process.poll() is None:
             now = self.clock()
             if now >= deadline:
-                return True
+                return 'deadline'
+            if now - checked >= 1.0:
+                checked = now
+                reason = self.abandoned()
+                if reason:
+                    return reason
             if iperf2_server:
                 # iperf2 has no one-off server: stop it once its report is out.
                 if finished_at is None and self._iperf2_report_done(path, now):
                     finished_at = now
                 if finished_at is not None and now - finished_at >= IPERF2_FLUSH:
-                    return False
+                    return None
             time.sleep(POLL)
-        return False
+        return None
 
     def _iperf2_report_done(self, path, now):
         """Whether the iperf2 server has printed the test's final report.

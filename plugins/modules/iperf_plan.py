@@ -120,6 +120,11 @@ concurrency:
   returned: success
   type: int
   sample: 1
+follow_timeout:
+  description: C(iperf_follow_timeout), checked; how long a lost host is retried, and a test nobody follows runs on.
+  returned: success
+  type: int
+  sample: 120
 waves:
   description:
     - The tests grouped into waves that run at once, in order. Each wave has C(wave) (its number), C(tests) (the

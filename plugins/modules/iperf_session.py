@@ -22,6 +22,10 @@ description:
     for at most C(connect_timeout) seconds. There are no sleeps and no port probes.
   - Every iperf process has a hard deadline (C(max_time), by default max(120, 1.5 x C(time)) seconds)
     enforced by a watchdog on the host, so none is left behind even when the controller goes away.
+  - The side runs detached from the SSH session, so a test may last for days. The action plugin waits for it
+    through calls of at most O(wait) seconds, and after a lost connection (a killed ControlMaster, a restarted
+    sshd) it reconnects and finds the running side again. A side that nobody follows for O(follow_timeout)
+    seconds stops.
   - The raw output is written on the host under O(remote_dir). The action plugin of the same name
     fetches it to O(output_dir) on the controller and writes a record of the side there.
   - Commands are argument lists and never pass through a shell.
@@ -99,6 +103,26 @@ options:
         and only if it still runs the recorded command.
     type: path
     default: /var/tmp/apetools-iperf/pids
+  job_id:
+    description:
+      - Names this run of the task on the host. When the connection is lost, the action plugin runs the module
+        again with the same id, and it waits for the side that is already running instead of starting another.
+        The action plugin sets it; without it, every call starts a new side.
+    type: str
+  wait:
+    description:
+      - How many seconds one call waits for the side to end. A longer test comes back with RV(finished) false,
+        and the action plugin calls again, until it ends. Each call renews the side's heartbeat.
+      - The action plugin sets half of O(follow_timeout), at most 60, because a call may outlive a controller that was
+        killed outright, so a side stops at most 1.5 x O(follow_timeout) after its controller is gone.
+    type: int
+    default: 60
+  follow_timeout:
+    description:
+      - A side that no call has waited for during this many seconds stops its iperf and reports why (the
+        controller was stopped, or lost the host for good). A lost connection is retried for as long.
+    type: int
+    default: 120
   inline_limit:
     description:
       - Raw output up to this many bytes comes back in the module's result, which saves a file transfer;
@@ -243,6 +267,14 @@ attempts:
   description: How many times the client was started (it retries while the server is not up yet).
   returned: when the test ran
   type: int
+finished:
+  description: False while the side is still running (the action plugin then calls again); true once it ended.
+  returned: when the host takes part
+  type: bool
+reconnects:
+  description: How many times the action plugin lost the connection to the host during the test and reconnected.
+  returned: when the host takes part
+  type: int
 duration_s:
   description: Wall time of this side, in seconds.
   returned: when the test ran
@@ -259,6 +291,7 @@ ended_at:
   sample: 1795705511.482
 '''
 
+import binascii
 import os
 import traceback
 
@@ -266,6 +299,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import (
     normalize_options,
 )
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_detach import Job
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import Side
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import (
@@ -293,6 +327,9 @@ def main():
             remote_dir=dict(type='path', default='/var/tmp/apetools-iperf'),
             pid_dir=dict(type='path', default='/var/tmp/apetools-iperf/pids'),
             inline_limit=dict(type='int', default=1048576),
+            job_id=dict(type='str'),
+            wait=dict(type='int', default=60),
+            follow_timeout=dict(type='int', default=120),
             output_dir=dict(type='path'),
             options=dict(type='dict', default={}),
         ),
@@ -300,6 +337,7 @@ def main():
     )
     params = module.params
     test = '%s %s rep %s' % (params['node'], params['direction'], params['repetition'])
+    job_id = params['job_id'] or binascii.hexlify(os.urandom(8)).decode()
     try:
         options = normalize_options(dict(params['options'], **({'binary': params['binary']} if params['binary'] else {})))
         this_host = check_name(params['this_host'], 'this_host')
@@ -312,14 +350,27 @@ def main():
                 return result
             own, peer = (sender, receiver) if role == 'sender' else (receiver, sender)
             name = side_filename(filename, role)
+            job = Job(os.path.join(params['remote_dir'], '%s.%s.job' % (name, check_name(job_id, 'job_id'))))
+
+            def abandoned():
+                if job.unfollowed_for() > params['follow_timeout']:
+                    return ('no controller followed the test for %d s (iperf_follow_timeout): it was stopped, '
+                            'or lost this host' % params['follow_timeout'])
+                return None
             side = Side(options, role, own.get('address'), peer.get('address'),
                         os.path.join(params['remote_dir'], name),
-                        PidFiles(params['pid_dir'], this_host))
+                        PidFiles(params['pid_dir'], this_host), abandoned=abandoned)
             result.update(filename=name, argv=side.argv)
             if module.check_mode:
                 return result
             os.makedirs(os.path.dirname(side.output_path), exist_ok=True)
-            ran = side.run()
+            if job.claim():
+                job.start(side.run)
+            ran = job.wait(params['wait'])
+            result['finished'] = ran is not None
+            if ran is None or 'output_path' not in ran:
+                result['error'] = ran and ran['error']
+                return result
             result.update(remote_path=ran['output_path'], measurement=ran['measurement'],
                           attempts=ran['attempts'], duration_s=ran['duration_s'], error=ran['error'],
                           started_at=ran['started_at'], ended_at=ran['ended_at'],

@@ -296,18 +296,11 @@ def _blackhole(info, clients, servers):
     return []
 
 
-def _drop_ssh(info, clients, servers):
-    killed = F.drop_ssh_sessions(info, 'node1')
-    assert killed, 'no sshd session serves the controller on node1'
-    return killed
-
-
 # fault -> (inject, patterns the error of test 1 must match)
 MID_TEST_FAULTS = {
     'receiver_server_killed': (_kill_server, [r'receiver on node1\b[^;]*(kill|signal)']),
     'sender_killed': (_kill_sender, [r'sender on tpc1\b[^;]*(kill|signal)']),
     'test_network_blackholed': (_blackhole, [r'\b(node1|tpc1)\b[^;]*did not finish within \d+ s']),
-    'management_ssh_lost': (_drop_ssh, [r'\bnode1\b[^;]*unreachable']),
 }
 
 
@@ -322,7 +315,7 @@ def test_fault_in_the_middle_of_a_test(fault, breakable, tmp_path, remote_dir, p
     hit = inject(breakable, clients, servers)
     run.wait()
     for pid in hit:
-        assert not F.alive(pid) or fault == 'management_ssh_lost', pid
+        assert not F.alive(pid), pid
     settle(breakable, 'mid-test: %s' % fault, run)
     records = by_index(run.summary())
     assert sorted(records) == [1, 2]
@@ -334,6 +327,79 @@ def test_fault_in_the_middle_of_a_test(fault, breakable, tmp_path, remote_dir, p
         # Management stayed up: node1 took part in the cleanup after the test.
         cleanup = [e for e in run.events if e.get('task', '').startswith('Remove the run') and e.get('host') == 'node1']
         assert cleanup and cleanup[0]['event'] == 'ok', cleanup
+
+
+# --- 3b. long tests: the controller's connections are cut, or the controller dies -------------------
+
+
+def _mux_masters(control_dir):
+    """The controller's ssh ControlMaster processes for this run (their control sockets are in control_dir)."""
+    masters = []
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open('/proc/%s/cmdline' % entry, 'rb') as handle:
+                    argv = handle.read().decode('utf-8', 'replace').split('\0')
+            except OSError:
+                continue
+            if argv and os.path.basename(argv[0]) == 'ssh' and any(control_dir in arg for arg in argv) \
+                    and any(arg.startswith('ControlMaster=') or arg == '-M' or 'ControlMaster' in arg for arg in argv):
+                masters.append(int(entry))
+    return masters
+
+
+def test_a_long_test_survives_lost_connections(breakable, tmp_path, remote_dir, playbooks):
+    """Mid-test: the ControlMasters die, every sshd session dies, node1's sshd restarts. The result still comes."""
+    control_dir = str(tmp_path / 'cp')
+    run = start(playbooks, breakable['inventory'], tmp_path / 'out', '-e', 'iperf_time=12', '-e', 'iperf_max_time=30',
+                '-e', 'iperf_connect_timeout=%d' % F.CONNECT_TIMEOUT, '-e', 'iperf_follow_timeout=60',
+                '-e', 'iperf_remote_dir=%s' % remote_dir, '--limit', 'node1,tpc1', *TO_NODE_ONLY,
+                env=dict(ANSIBLE_SSH_CONTROL_PATH_DIR=control_dir))
+    clients, servers = F.wait_for_traffic(breakable, 'tpc1', 'node1')
+    time.sleep(2.0)
+    masters = _mux_masters(control_dir)
+    assert masters, 'no ControlMaster found in %s' % control_dir
+    F.kill_pids(masters)
+    F.stop_sshd(breakable, 'node1')
+    F.drop_ssh_sessions(breakable, 'tpc1')
+    time.sleep(3.0)
+    # The traffic never stopped: the sides run apart from the SSH sessions.
+    assert all(F.alive(pid) for pid in clients + servers), 'iperf died with the SSH sessions'
+    F.repair_lab(breakable)  # restarts node1's sshd
+    run.wait()
+    settle(breakable, 'long test: ControlMaster killed, sshd restarted', run)
+    assert run.rc == 0, run.output[-3000:]
+    record = run.summary()[0]
+    assert record['succeeded'] and record['throughput_bps'] > 0, record
+    with open(os.path.join(run.run_dir, [f for f in record['files'] if f.endswith('.receiver.iperf')][0])) as handle:
+        assert json.load(handle)['end']['sum_received']['seconds'] > 11.5, 'the whole test was measured'
+    sides = [r for name, r in run.records().items() if name.startswith('node1_to_node_rep1.')]
+    assert sum(side.get('reconnects') or 0 for side in sides) >= 1, sides
+
+
+def test_a_test_nobody_follows_stops(breakable, tmp_path, remote_dir, playbooks):
+    """The controller dies for good (SIGKILL) in a long test: the sides stop after iperf_follow_timeout."""
+    run = start(playbooks, breakable['inventory'], tmp_path / 'out', '-e', 'iperf_time=300',
+                '-e', 'iperf_connect_timeout=%d' % F.CONNECT_TIMEOUT, '-e', 'iperf_follow_timeout=10',
+                '-e', 'iperf_remote_dir=%s' % remote_dir, '--limit', 'node1,tpc1', *TO_NODE_ONLY)
+    F.wait_for_traffic(breakable, 'tpc1', 'node1')
+    run.signal(signal.SIGKILL, group=True)
+    killed = time.monotonic()
+    run.wait(30)
+    # follow_timeout, after the last call's wait (follow_timeout / 2) has ended.
+    F.assert_no_iperf_left(breakable, within=10 + 5 + 5)
+    stopped_s = time.monotonic() - killed
+    pattern = os.path.join(remote_dir, '*', '*', '*.job.result')
+    F.wait_for(lambda: len(glob.glob(pattern)) == 2, 10, what='both sides to write their result')
+    results = glob.glob(pattern)
+    errors = []
+    for path in results:
+        with open(path) as handle:
+            errors.append(json.load(handle)['error'])
+    # The first side to stop says why; the other may first see its peer go.
+    assert any('no controller followed the test for 10 s (iperf_follow_timeout)' in e for e in errors), errors
+    report('controller SIGKILLed in a 300 s test, iperf_follow_timeout=10', run, '; '.join(errors), 2, 0)
+    assert 9 <= stopped_s <= 21, stopped_s
 
 
 # --- 4. the port is already taken ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import (
     floors,
     plan,
     repetitions,
+    seconds,
     waves,
 )
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_rundir import create_run_dir
@@ -200,3 +201,10 @@ def test_concurrency_refuse(value):
     with pytest.raises(IperfConfigurationError, match='iperf_concurrency'):
         concurrency(value)
     assert concurrency('4') == 4
+
+
+@pytest.mark.parametrize('value', [9, 'soon', '1.5', True, 86401])
+def test_follow_timeout_refuse(value):
+    with pytest.raises(IperfConfigurationError, match='iperf_follow_timeout .* whole number of seconds from 10'):
+        seconds(value, 'iperf_follow_timeout', lowest=10)
+    assert seconds('120', 'iperf_follow_timeout', lowest=10) == 120

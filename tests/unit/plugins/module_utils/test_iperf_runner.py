@@ -129,3 +129,29 @@ def test_unique_path_never_overwrites(tmp_path):
     assert unique_path(path) == path
     open(path, 'w').close()
     assert unique_path(path) == path + '.1'
+
+
+def test_a_side_nobody_follows_stops_its_iperf_and_keeps_what_it_measured(tmp_path):
+    """A long test whose controller went away: both sides stop, with the reason and partial figures."""
+    options = normalize_options(dict(time=60, port=free_port(), connect_timeout=10, interval=0.5))
+    pids = PidFiles(str(tmp_path / 'pids'), 'h')
+    began = time.monotonic()
+    results = {}
+
+    def gone():
+        return 'nobody follows' if time.monotonic() - began > 2.5 else None
+
+    def side(role):
+        results[role] = Side(options, role, '127.0.0.1', '127.0.0.1', str(tmp_path / ('%s.iperf' % role)), pids,
+                             abandoned=gone).run()
+    threads = [threading.Thread(target=side, args=(role,)) for role in ('receiver', 'sender')]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert time.monotonic() - began < 10
+    for role in ('receiver', 'sender'):
+        assert results[role]['error'].startswith('iperf was stopped because nobody follows'), results[role]
+    assert 'partial figures are kept' in results['sender']['error']
+    assert results['sender']['measurement']['sent_bps'] > 0
+    assert not iperf_children()

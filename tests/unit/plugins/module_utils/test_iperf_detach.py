@@ -1,0 +1,66 @@
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import time
+
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_detach import Job
+
+
+def _job(tmp_path):
+    return Job(str(tmp_path / 'side.job'))
+
+
+def test_a_short_side_comes_back_in_one_wait(tmp_path):
+    job = _job(tmp_path)
+    assert job.claim()
+    began = time.monotonic()
+    job.start(lambda: dict(pid=os.getpid(), sid=os.getsid(0)))
+    result = job.wait(10)
+    # The pipe wakes the waiter as soon as the side ends: no polling delay.
+    assert time.monotonic() - began < 1.0
+    assert result['pid'] != os.getpid() and result['sid'] != os.getsid(0), 'not in a session of its own'
+    assert not _job(tmp_path).claim(), 'a second call must attach, not start again'
+
+
+def test_a_second_caller_attaches_to_the_running_side(tmp_path):
+    first = _job(tmp_path)
+    assert first.claim()
+    first.start(lambda: time.sleep(1.5) or dict(value=42))
+    assert first.wait(0.3) is None  # still running: the caller returns and calls again
+    again = _job(tmp_path)
+    assert not again.claim()
+    assert again.running()
+    assert again.wait(10) == dict(value=42)
+
+
+def test_the_heartbeat_tells_the_side_whether_anyone_follows(tmp_path):
+    job = _job(tmp_path)
+    assert job.claim()
+    job.start(lambda: time.sleep(0.5) or {})
+    job.wait(0.2)
+    assert job.unfollowed_for() < 1.0
+    old = time.time() - 300
+    os.utime(job.path, (old, old))
+    assert job.unfollowed_for() >= 299
+    job.wait(10)
+    os.unlink(job.path)
+    assert job.unfollowed_for() == float('inf')  # the run's folder was removed: nobody follows
+
+
+def test_a_side_that_raises_reports_it(tmp_path):
+    job = _job(tmp_path)
+    job.claim()
+    job.start(lambda: 1 / 0)
+    assert 'internal error: ZeroDivisionError' in job.wait(10)['error']
+
+
+def test_a_side_killed_without_a_result_is_reported(tmp_path):
+    job = _job(tmp_path)
+    job.claim()
+    job.start(lambda: os.kill(os.getpid(), 9))
+    result = job.wait(10)
+    assert 'ended without a result' in result['error']
+    with open(job.path) as handle:
+        assert json.load(handle)['pid'] > 0
