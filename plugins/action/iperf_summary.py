@@ -48,6 +48,7 @@ class ActionModule(ActionBase):
             tests=len(records),
             failed_tests=len(failed),
             statistics=stats,
+            records=[dict((k, v) for k, v in record.items() if k not in ('intervals', 'reverse')) for record in records],
             table=table(records),
         )
         lines = ['%d of %d tests succeeded; results in %s' % (len(records) - len(failed), len(records), run_dir)]

@@ -99,6 +99,11 @@ statistics:
   returned: always
   type: list
   elements: dict
+records:
+  description: The records of C(summary.json), one per planned test, without the per-interval figures and C(reverse).
+  returned: always
+  type: list
+  elements: dict
 table:
   description: The matrix as lines of text.
   returned: always
