@@ -20,6 +20,7 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import (
     plan,
     repetitions,
     seconds,
+    separate_ports,
     waves,
 )
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_rundir import create_run_dir
@@ -92,7 +93,14 @@ class ActionModule(ActionBase):
             result['warnings'] = ['iperf_concurrency %d needs forks of at least %d, and forks is %d: running '
                                   'at most %d at once (run with --forks %d)'
                                   % (wanted, 2 * wanted, forks, limit, 2 * wanted)]
-        schedule = waves([test for test in tests if not test.get('error')], limit)
+        try:
+            capacity = dict((host, self._host_concurrency(hostvars, host)) for host in node_hosts + tpc_hosts)
+            schedule = separate_ports(waves([test for test in tests if not test.get('error')], limit, capacity),
+                                      options['port'], int(value('iperf_port_count', 100)),
+                                      dict((host, found.get('busy_ports')) for host, found in preflight.items()))
+        except IperfConfigurationError as exc:
+            result.update(failed=True, msg='iperf session configuration: %s' % exc)
+            return result
         run_dir = create_run_dir(value('iperf_output_dir', 'iperf-results'))
         # Run folders are unique per controller; the id must be unique across controllers too.
         run_id = '%s-%s' % (os.path.basename(run_dir), binascii.hexlify(os.urandom(4)).decode())
@@ -116,10 +124,21 @@ class ActionModule(ActionBase):
         """What each host does in a wave: the index of its test, by host."""
         by_host = {}
         for test in tests:
-            by_host[test['sender']] = by_host[test['receiver']] = test['index']
+            for host in (test['sender'], test['receiver']):
+                by_host.setdefault(host, []).append(test['index'])
         label = ', '.join('%d: %s %s rep %d' % (test['index'], test['node'], test['direction'], test['repetition'])
                           for test in tests)
         return dict(wave=number, tests=[test['index'] for test in tests], by_host=by_host, label=label)
+
+    def _host_concurrency(self, hostvars, host):
+        """``iperf_host_concurrency`` of a host: how many tests it may be in at once."""
+        raw = hostvars.get(host, {}).get('iperf_host_concurrency')
+        raw = self._templar.template(raw) if raw is not None else 1
+        try:
+            return concurrency(raw)
+        except IperfConfigurationError:
+            raise IperfConfigurationError('iperf_host_concurrency of %s %r must be a whole number from 1 to 1000'
+                                          % (host, raw))
 
     @staticmethod
     def _options(value):

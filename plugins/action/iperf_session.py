@@ -46,35 +46,56 @@ class ActionModule(ActionBase):
         output_dir = args.pop('output_dir', None)
         this_host = task_vars.get('inventory_hostname')
         args.setdefault('this_host', this_host)
-        record = dict(node=args.get('node'), direction=args.get('direction'),
-                      repetition=args.get('repetition', 1), host=this_host)
+        tests = args.get('tests')
+        planned = tests if tests is not None else [args]
         args.setdefault('job_id', binascii.hexlify(os.urandom(8)).decode())
         try:
             module_result = self._follow(args, task_vars)
         except AnsibleConnectionFailure as exc:
-            record.update(error='%s %s rep %s: %s is unreachable: %s' % (
-                record['node'], record['direction'], record['repetition'], this_host, exc))
-            self._write_record(output_dir, record, '%s.unreachable' % this_host)
+            for test in planned:
+                record = dict(node=test.get('node'), direction=test.get('direction'),
+                              repetition=test.get('repetition', 1), host=this_host)
+                record['error'] = '%s %s rep %s: %s is unreachable: %s' % (
+                    record['node'], record['direction'], record['repetition'], this_host, exc)
+                self._write_record(output_dir, record, '%s.unreachable' % this_host)
             raise
-        result.update(module_result)
-        output = result.pop('output', None)
-        if output_dir and result.get('role') and result.get('remote_path') and not self._task.check_mode:
+        reconnects = module_result.pop('reconnects', 0)
+        if tests is None:
+            result.update(self._side(dict(module_result, reconnects=reconnects), output_dir, this_host))
+            return result
+        sides = [self._side(dict(side, reconnects=reconnects), output_dir, this_host)
+                 for side in module_result.pop('sides', None) or []]
+        result.update(module_result, sides=sides)
+        errors = [side['error'] for side in sides if side.get('error')]
+        if errors:
+            result.update(failed=True, error='; '.join(errors), succeeded=False)
+        result['msg'] = module_result.get('msg') if not sides else '; '.join(
+            side['msg'] for side in sides if side.get('msg'))
+        return result
+
+    def _side(self, side, output_dir, this_host):
+        """Store one side's raw output and record on the controller, and say how it went."""
+        output = side.pop('output', None)
+        stored = output_dir and side.get('role') and not self._task.check_mode
+        if stored and side.get('remote_path'):
             if output is None:
-                self._fetch(result, output_dir)
+                self._fetch(side, output_dir)
             else:
-                self._store(result, output_dir, output)
-        if output_dir and result.get('role') and not self._task.check_mode:
-            record.update((key, result.get(key)) for key in (
+                self._store(side, output_dir, output)
+        record = dict(node=side.get('node'), direction=side.get('direction'), repetition=side.get('repetition', 1),
+                      host=this_host)
+        if stored:
+            record.update((key, side.get(key)) for key in (
                 'role', 'sender', 'receiver', 'direction', 'filename', 'file', 'argv', 'attempts',
                 'duration_s', 'started_at', 'ended_at', 'reconnects', 'error', 'succeeded', 'measurement', 'rc',
                 'stderr'))
-            self._write_record(output_dir, record, result.get('filename') or this_host)
-        if result.get('role'):
-            result['msg'] = result.get('error') or describe_side(record if output_dir else dict(record, **result))
+            self._write_record(output_dir, record, side.get('filename') or this_host)
+        if side.get('role'):
+            side['msg'] = side.get('error') or describe_side(record if stored else dict(record, **side))
             # One line per finished test, from the side whose figure counts.
-            if result['role'] == 'receiver' and not self._task.check_mode:
-                display.display(result['msg'], color='red' if result.get('error') else None)
-        return result
+            if side['role'] == 'receiver' and not self._task.check_mode:
+                display.display(side['msg'], color='red' if side.get('error') else None)
+        return side
 
     def _follow(self, args, task_vars):
         """Call the module until the side has ended, through lost connections."""

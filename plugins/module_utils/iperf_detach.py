@@ -83,24 +83,17 @@ class Job(object):
 
     def wait(self, seconds):
         """The side's result if it ends within ``seconds``, else None. Keeps the heartbeat."""
-        deadline = self.clock() + seconds
-        while True:
-            result = self.result()
-            if result is not None:
-                return result
-            if not self.running():
-                # Check once more: it may have ended between the two looks.
-                return self.result() or dict(error='the side\'s process ended without a result (it was killed)')
+        return wait_all([self], seconds)[self.path]
+
+    def poll(self):
+        """The result now, or None while the side runs; renews the heartbeat."""
+        result = self.result()
+        if result is None and not self.running():
+            # Check once more: it may have ended between the two looks.
+            result = self.result() or dict(error='the side\'s process ended without a result (it was killed)')
+        if result is None:
             self.beat()
-            left = deadline - self.clock()
-            if left <= 0:
-                return None
-            if self._done is not None:
-                if select.select([self._done], [], [], min(BEAT, left))[0] and not os.read(self._done, 1):
-                    os.close(self._done)
-                    self._done = None
-            else:
-                time.sleep(min(RESULT_POLL, left))
+        return result
 
     def running(self):
         """Whether the side's process is alive (or has not written its pid yet)."""
@@ -131,6 +124,34 @@ class Job(object):
             return self.clock() - os.stat(self.path).st_mtime
         except OSError:
             return float('inf')
+
+
+def wait_all(jobs, seconds):
+    """Wait up to ``seconds`` for every job; return each job's result (None if still running) by its path.
+
+    While waiting, every running job's heartbeat is renewed; a job that this
+    process started wakes the wait the moment it ends.
+    """
+    deadline = time.time() + seconds
+    results = {}
+    while True:
+        for job in jobs:
+            if results.get(job.path) is None:
+                results[job.path] = job.poll()
+        running = [job for job in jobs if results[job.path] is None]
+        left = deadline - time.time()
+        if not running or left <= 0:
+            return results
+        pipes = [job._done for job in running if job._done is not None]  # pylint: disable=protected-access
+        if not pipes:
+            time.sleep(min(RESULT_POLL, left))
+            continue
+        for ready in select.select(pipes, [], [], min(BEAT, left))[0]:
+            if not os.read(ready, 1):
+                os.close(ready)
+                for job in running:
+                    if job._done == ready:  # pylint: disable=protected-access
+                        job._done = None  # pylint: disable=protected-access
 
 
 def _write_json(path, data):

@@ -249,26 +249,59 @@ def concurrency(value):
     return count
 
 
-def waves(tests, limit):
+def waves(tests, limit, capacity=None):
     """Group the tests into waves that run at once, at most ``limit`` per wave.
 
-    Within a wave no host is in two tests. A test is taken in plan order
-    unless one of its hosts is busy in the wave, and a test that had to wait
-    also holds its hosts back from later tests: every host runs its tests in
-    plan order, so repetition 2 of a pair never comes before repetition 1.
+    Within a wave a host is in at most ``capacity[host]`` tests (default 1).
+    A test is taken in plan order unless one of its hosts is full in the
+    wave, and a test that had to wait also holds back its hosts of capacity 1
+    from later tests: such a host runs its tests in plan order, so repetition
+    2 of a pair never comes before repetition 1. A host of higher capacity
+    (a TPC serving several nodes at once) is not held: that is what it is for.
     Returns a list of lists of tests.
     """
+    capacity = capacity or {}
     pending = list(tests)
     result = []
     while pending:
-        wave, held, waiting = [], set(), []
+        wave, count, held, waiting = [], {}, set(), []
         for position, test in enumerate(pending):
             if len(wave) == limit:
                 waiting.extend(pending[position:])
                 break
-            hosts = {test['sender'], test['receiver']}
-            (waiting if hosts & held else wave).append(test)
-            held |= hosts
+            hosts = (test['sender'], test['receiver'])
+            if set(hosts) & held or any(count.get(host, 0) >= capacity.get(host, 1) for host in hosts):
+                waiting.append(test)
+                held.update(host for host in hosts if capacity.get(host, 1) == 1)
+            else:
+                wave.append(test)
+                for host in hosts:
+                    count[host] = count.get(host, 0) + 1
         result.append(wave)
         pending = waiting
     return result
+
+
+def separate_ports(schedule, port, port_count, busy_ports=None):
+    """Give every server of a wave on one host its own port.
+
+    A host that receives in several tests at once (``iperf_host_concurrency``)
+    needs as many ports; the plan's cycle can give two of them the same one
+    when the range is short. Changes the tests in place.
+    """
+    busy_ports = busy_ports or {}
+    for wave in schedule:
+        taken = {}
+        for test in wave:
+            used = taken.setdefault(test['receiver'], set())
+            if test['port'] in used:
+                busy = used | set(busy_ports.get(test['receiver']) or ())
+                try:
+                    test['port'] = free_port(test['port'] - port, port, port_count, busy)
+                except IperfConfigurationError:
+                    raise IperfConfigurationError(
+                        'host %s receives in %d tests at once, and only %d of the ports from %d to %d are free: '
+                        'raise iperf_port_count' % (test['receiver'], len(used) + 1,
+                                                     port_count - len(busy - used), port, port + port_count - 1))
+            used.add(test['port'])
+    return schedule

@@ -51,16 +51,23 @@ attributes:
     support: none
 options:
   node:
-    description: Id of the node under test (a key of O(nodes)).
+    description: Id of the node under test (a key of O(nodes)). Give either O(node) or O(tests).
     type: str
-    required: true
+  tests:
+    description:
+      - Several tests that this host takes part in at once, instead of O(node), O(direction), O(repetition) and
+        O(tpc). Each item has C(node), C(direction), C(repetition), C(tpc) (the device this node tests with) and
+        C(port); other keys (the plan's) are ignored. The sides all start before any is waited for.
+      - The session playbook always gives this, from the plan's wave; a host with C(iperf_host_concurrency) above 1
+        gets several.
+    type: list
+    elements: dict
   direction:
     description:
       - Traffic direction. Words starting with C(to), C(d) or C(r) (C(to_node), C(downlink), C(rx)) mean
         TPC to node; words starting with C(f), C(s), C(tr), C(tx) or C(u) (C(from_node), C(send), C(uplink))
-        mean node to TPC.
+        mean node to TPC. Required with O(node).
     type: str
-    required: true
   repetition:
     description: Repetition number, used in the file name.
     type: int
@@ -72,9 +79,8 @@ options:
     type: dict
     required: true
   tpc:
-    description: The traffic PC, a device with C(host) and C(address) as in O(nodes).
+    description: The traffic PC (or the node's peer), a device with C(host) and C(address) as in O(nodes). Required with O(node).
     type: dict
-    required: true
   this_host:
     description:
       - Inventory name of the host the module runs on, compared with the devices' C(host) to pick
@@ -267,6 +273,13 @@ attempts:
   description: How many times the client was started (it retries while the server is not up yet).
   returned: when the test ran
   type: int
+sides:
+  description:
+    - With O(tests), one result per test, each with the keys that a single test returns at the top level
+      (RV(role), RV(filename), RV(measurement), RV(error), RV(succeeded)...) and C(node) and C(repetition).
+  returned: when O(tests) was given
+  type: list
+  elements: dict
 finished:
   description: False while the side is still running (the action plugin then calls again); true once it ended.
   returned: when the host takes part
@@ -299,7 +312,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import (
     normalize_options,
 )
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_detach import Job
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_detach import Job, wait_all
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import Side
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import (
@@ -312,14 +325,64 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session impor
 )
 
 
+def _side(module, params, this_host, job_id, test):
+    """Plan this host's side of one test: its result so far, and its job (None in check mode or no part)."""
+    options = normalize_options(dict(params['options'], **dict(
+        ([('binary', params['binary'])] if params['binary'] else []) + ([('port', test['port'])] if test.get('port') else []))))
+    side = dict(node=test['node'], repetition=int(test.get('repetition') or 1))
+    holder = {}
+
+    def iperf_test(sender, receiver, filename):
+        role = 'sender' if sender['host'] == this_host else 'receiver' if receiver['host'] == this_host else None
+        side.update(role=role, sender=sender['host'], receiver=receiver['host'], argv=[])
+        if role is None:
+            return side
+        own, peer = (sender, receiver) if role == 'sender' else (receiver, sender)
+        name = side_filename(filename, role)
+        job = Job(os.path.join(params['remote_dir'], '%s.%s.job' % (name, check_name(job_id, 'job_id'))))
+
+        def abandoned():
+            if job.unfollowed_for() > params['follow_timeout']:
+                return ('no controller followed the test for %d s (iperf_follow_timeout): it was stopped, '
+                        'or lost this host' % params['follow_timeout'])
+            return None
+        runner = Side(options, role, own.get('address'), peer.get('address'), os.path.join(params['remote_dir'], name),
+                      PidFiles(params['pid_dir'], this_host), abandoned=abandoned)
+        side.update(filename=name, argv=runner.argv)
+        if not module.check_mode:
+            holder.update(job=job, runner=runner)
+        return side
+
+    session = IperfSession(iperf_test, params['nodes'], test['tpc'], filename_base=params['filename_base'])
+    session(Parameters(test['node'], test['direction']),
+            filename_prefix=test_prefix(test['direction'], side['repetition'], params['filename_prefix']))
+    side['direction'] = IperfSession.direction(test['direction'])
+    return side, holder.get('job'), holder.get('runner')
+
+
+def _finish(side, ran, inline_limit):
+    """Fill a side's result from what its detached process returned (None: still running)."""
+    side['finished'] = ran is not None
+    if ran is None or 'output_path' not in ran:
+        side['error'] = ran and ran['error']
+        return
+    side.update(remote_path=ran['output_path'], measurement=ran['measurement'], attempts=ran['attempts'],
+                duration_s=ran['duration_s'], error=ran['error'], started_at=ran['started_at'],
+                ended_at=ran['ended_at'], rc=ran['rc'], stderr=ran['stderr'], cleared_stale_pids=ran['cleared'])
+    if os.path.getsize(ran['output_path']) <= inline_limit:
+        with open(ran['output_path'], 'rb') as handle:
+            side['output'] = handle.read().decode('utf-8', 'replace')
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            node=dict(type='str', required=True),
-            direction=dict(type='str', required=True),
+            node=dict(type='str'),
+            direction=dict(type='str'),
             repetition=dict(type='int', default=1),
+            tests=dict(type='list', elements='dict'),
             nodes=dict(type='dict', required=True),
-            tpc=dict(type='dict', required=True),
+            tpc=dict(type='dict'),
             this_host=dict(type='str', required=True),
             filename_prefix=dict(type='str'),
             filename_base=dict(type='str'),
@@ -333,72 +396,55 @@ def main():
             output_dir=dict(type='path'),
             options=dict(type='dict', default={}),
         ),
+        required_one_of=[('node', 'tests')],
+        mutually_exclusive=[('node', 'tests')],
+        required_by=dict(node=('direction', 'tpc')),
         supports_check_mode=True,
     )
     params = module.params
-    test = '%s %s rep %s' % (params['node'], params['direction'], params['repetition'])
+    single = params['tests'] is None
+    tests = [dict(node=params['node'], direction=params['direction'], repetition=params['repetition'],
+                  tpc=params['tpc'])] if single else params['tests']
     job_id = params['job_id'] or binascii.hexlify(os.urandom(8)).decode()
+    sides = []
+    for test in tests:
+        name = '%s %s rep %s' % (test.get('node'), test.get('direction'), test.get('repetition') or 1)
+        try:
+            this_host = check_name(params['this_host'], 'this_host')
+            sides.append(_side(module, params, this_host, job_id, test))
+        except (IperfConfigurationError, KeyError, TypeError, ValueError) as exc:
+            module.fail_json(msg='%s on %s: %s' % (name, params['this_host'], exc), succeeded=False, error=str(exc))
     try:
-        options = normalize_options(dict(params['options'], **({'binary': params['binary']} if params['binary'] else {})))
-        this_host = check_name(params['this_host'], 'this_host')
-        result = {}
-
-        def iperf_test(sender, receiver, filename):
-            role = 'sender' if sender['host'] == this_host else 'receiver' if receiver['host'] == this_host else None
-            result.update(role=role, sender=sender['host'], receiver=receiver['host'], argv=[])
-            if role is None:
-                return result
-            own, peer = (sender, receiver) if role == 'sender' else (receiver, sender)
-            name = side_filename(filename, role)
-            job = Job(os.path.join(params['remote_dir'], '%s.%s.job' % (name, check_name(job_id, 'job_id'))))
-
-            def abandoned():
-                if job.unfollowed_for() > params['follow_timeout']:
-                    return ('no controller followed the test for %d s (iperf_follow_timeout): it was stopped, '
-                            'or lost this host' % params['follow_timeout'])
-                return None
-            side = Side(options, role, own.get('address'), peer.get('address'),
-                        os.path.join(params['remote_dir'], name),
-                        PidFiles(params['pid_dir'], this_host), abandoned=abandoned)
-            result.update(filename=name, argv=side.argv)
-            if module.check_mode:
-                return result
-            os.makedirs(os.path.dirname(side.output_path), exist_ok=True)
-            if job.claim():
-                job.start(side.run)
-            ran = job.wait(params['wait'])
-            result['finished'] = ran is not None
-            if ran is None or 'output_path' not in ran:
-                result['error'] = ran and ran['error']
-                return result
-            result.update(remote_path=ran['output_path'], measurement=ran['measurement'],
-                          attempts=ran['attempts'], duration_s=ran['duration_s'], error=ran['error'],
-                          started_at=ran['started_at'], ended_at=ran['ended_at'],
-                          rc=ran['rc'], stderr=ran['stderr'], cleared_stale_pids=ran['cleared'])
-            if os.path.getsize(ran['output_path']) <= params['inline_limit']:
-                with open(ran['output_path'], 'rb') as handle:
-                    result['output'] = handle.read().decode('utf-8', 'replace')
-            return result
-
-        parameters = Parameters(params['node'], params['direction'])
-        session = IperfSession(iperf_test, params['nodes'], params['tpc'], filename_base=params['filename_base'])
-        prefix = test_prefix(params['direction'], params['repetition'], params['filename_prefix'])
-        session(parameters, filename_prefix=prefix)
-        result = session.poll
-        result['direction'] = IperfSession.direction(params['direction'])
-    except IperfConfigurationError as exc:
-        module.fail_json(msg='%s on %s: %s' % (test, params['this_host'], exc), succeeded=False, error=str(exc))
+        # Every side starts before any is waited for: a host in several tests
+        # of a wave runs them at once.
+        for side, job, runner in sides:
+            if job is not None:
+                os.makedirs(os.path.dirname(runner.output_path), exist_ok=True)
+                if job.claim():
+                    job.start(runner.run)
+        results = wait_all([job for _side_, job, _runner in sides if job is not None], params['wait'])
+        for side, job, runner in sides:
+            if job is not None:
+                _finish(side, results[job.path], params['inline_limit'])
     except OSError as exc:
-        module.fail_json(msg='%s on %s: %s' % (test, params['this_host'], exc), succeeded=False,
-                         error=str(exc), exception=traceback.format_exc())
+        module.fail_json(msg='%s on %s: %s' % (', '.join('%s %s rep %s' % (side['node'], side['direction'],
+                                                                             side['repetition'])
+                                                           for side, _job, _runner in sides),
+                                                 params['this_host'], exc),
+                         succeeded=False, error=str(exc), exception=traceback.format_exc())
 
-    error = result.get('error')
-    if error:
-        error = '%s: %s on %s: %s' % (test, result['role'], params['this_host'], error)
-    result.update(error=error, succeeded=error is None)
-    ran = 'measurement' in result
-    if error:
-        module.fail_json(msg=error, changed=ran, **result)
+    for side, _job, _runner in sides:
+        if side.get('error'):
+            side['error'] = '%s %s rep %s: %s on %s: %s' % (side['node'], side['direction'], side['repetition'],
+                                                            side['role'], params['this_host'], side['error'])
+        side['succeeded'] = side.get('error') is None
+    found = [side for side, _job, _runner in sides]
+    ran = any('measurement' in side for side in found)
+    errors = [side['error'] for side in found if side['error']]
+    result = dict(found[0]) if single else dict(sides=found, finished=all(side.get('finished', True) for side in found),
+                                                succeeded=not errors, error='; '.join(errors) or None)
+    if errors:
+        module.fail_json(msg='; '.join(errors), changed=ran, **result)
     module.exit_json(changed=ran, **result)
 
 

@@ -86,3 +86,33 @@ def test_two_tpcs_without_iperf_tpc_are_refused(pairs_lab, tmp_path):
     assert run.rc != 0
     assert ('the tpc group must hold exactly one traffic PC in this play, not 2 (tpc1, tpc2); or set iperf_tpc on '
             'each node to the host it tests with (node node1 has none)') in ' '.join(run.output.split())
+
+
+def test_one_tpc_serves_three_nodes_at_once(pairs_lab, tmp_path):
+    """iperf_host_concurrency on the TPC: it is in three tests at once, each node in one, on distinct ports."""
+    inventory = tmp_path / 'shared.yml'
+    inventory.write_text('all:\n  children:\n    nodes:\n      hosts:\n'
+                         + ''.join('        node%d: {iperf_tpc: tpc1}\n' % k for k in (1, 2, 3))
+                         + '    tpc:\n      hosts:\n        tpc1: {iperf_host_concurrency: 3}\n')
+    run = run_playbook(SESSION, pairs_lab['inventory'], str(tmp_path / 'out'), '-i', str(inventory),
+                       '--limit', 'node1,node2,node3,tpc1', '-e', 'iperf_time=3', '-e', 'iperf_concurrency=3',
+                       '-e', 'iperf_port_count=3')
+    assert run.rc == 0, run.output
+    records = run.summary()
+    assert all(r['succeeded'] and r['throughput_bps'] > 0 for r in records), records
+    for direction in ('to_node', 'from_node'):
+        wave = [r for r in records if r['direction'] == direction]
+        assert len(wave) == 3
+        assert all(_overlap(a, b) for a in wave for b in wave), 'the three tests did not run together'
+        assert len({r['port'] for r in wave}) == 3
+    # tpc1 received three tests at once, each on its own port, as its servers' JSON says.
+    ports = set()
+    for record in records:
+        if record['receiver'] == 'tpc1':
+            server = json.loads(run.raw([f for f in record['files'] if f.endswith('.receiver.iperf')][0]))
+            ports.add(server['start']['connected'][0]['local_port'])
+    assert len(ports) == 3
+    # No node was ever in two tests at once.
+    for node in ('node1', 'node2', 'node3'):
+        mine = [r for r in records if r['node'] == node]
+        assert not _overlap(mine[0], mine[1]), mine

@@ -14,6 +14,7 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import (
     plan,
     repetitions,
     seconds,
+    separate_ports,
     waves,
 )
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_rundir import create_run_dir
@@ -208,3 +209,30 @@ def test_follow_timeout_refuse(value):
     with pytest.raises(IperfConfigurationError, match='iperf_follow_timeout .* whole number of seconds from 10'):
         seconds(value, 'iperf_follow_timeout', lowest=10)
     assert seconds('120', 'iperf_follow_timeout', lowest=10) == 120
+
+
+def test_a_shared_tpc_serves_several_nodes_at_once_with_their_own_ports():
+    nodes, peers = devices([dict(host='node%d' % i, address='198.19.0.%d' % (10 + i)) for i in range(1, 5)], TPC)
+    tests = plan(nodes, peers, ['to_node', 'from_node'], 2, 5201, port_count=4)
+    schedule = separate_ports(waves(tests, 3, {'tpc1': 3}), 5201, 4)
+    assert [[(t['node'], t['direction'], t['repetition']) for t in wave] for wave in schedule][:2] == [
+        [('node1', 'to_node', 1), ('node2', 'to_node', 1), ('node3', 'to_node', 1)],
+        [('node1', 'from_node', 1), ('node2', 'from_node', 1), ('node3', 'from_node', 1)]]
+    for wave in schedule:
+        assert sum(1 for t in wave if 'tpc1' in (t['sender'], t['receiver'])) <= 3
+        nodes_in_wave = [t['node'] for t in wave]
+        assert len(nodes_in_wave) == len(set(nodes_in_wave)), 'a node of capacity 1 is in two tests'
+        for host in {t['receiver'] for t in wave}:
+            ports = [t['port'] for t in wave if t['receiver'] == host]
+            assert len(ports) == len(set(ports)) and all(5201 <= p <= 5204 for p in ports), (host, ports)
+    # Every node still runs its own tests in plan order.
+    order = [t['index'] for wave in schedule for t in wave if t['node'] == 'node1']
+    assert order == sorted(order)
+
+
+def test_too_few_ports_for_a_shared_receiver_are_refused():
+    nodes, peers = devices([dict(host='node%d' % i, address='198.19.0.%d' % (10 + i)) for i in range(1, 4)], TPC)
+    tests = plan(nodes, peers, ['from_node'], 1, 5201, port_count=2)
+    with pytest.raises(IperfConfigurationError, match='host tpc1 receives in 3 tests at once, and only 2 of the ports '
+                                                      'from 5201 to 5202 are free: raise iperf_port_count'):
+        separate_ports(waves(tests, 3, {'tpc1': 3}), 5201, 2)

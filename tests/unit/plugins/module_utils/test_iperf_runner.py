@@ -150,8 +150,10 @@ def test_a_side_nobody_follows_stops_its_iperf_and_keeps_what_it_measured(tmp_pa
     for thread in threads:
         thread.join(30)
     assert time.monotonic() - began < 10
-    for role in ('receiver', 'sender'):
-        assert results[role]['error'].startswith('iperf was stopped because nobody follows'), results[role]
-    assert 'partial figures are kept' in results['sender']['error']
+    errors = [results[role]['error'] or '' for role in ('receiver', 'sender')]
+    # The first side to stop says why; its peer may first see it go ("the server has terminated").
+    stopped = [e for e in errors if e.startswith('iperf was stopped because nobody follows')]
+    assert stopped and all(errors), errors
+    assert all('partial figures are kept' in e for e in stopped), errors
     assert results['sender']['measurement']['sent_bps'] > 0
     assert not iperf_children()
