@@ -105,7 +105,10 @@ class ActionModule(ActionBase):
         # Run folders are unique per controller; the id must be unique across controllers too.
         run_id = '%s-%s' % (os.path.basename(run_dir), binascii.hexlify(os.urandom(4)).decode())
         # No test can outlast its deadlines, so neither can the run: its host leases expire then.
-        max_duration = len(schedule) * (options['connect_timeout'] + options['max_time'] + follow_timeout + 30) + 600
+        # A lost host is waited for once (follow_timeout); after that its tests fail at once.
+        participants = sorted(set(host for test in tests for host in (test['sender'], test['receiver'])))
+        max_duration = (len(schedule) * (options['connect_timeout'] + options['max_time'] + 30)
+                        + len(participants) * follow_timeout + 600)
         tpc = list(peers.values())[0] if len(peers) == 1 else None
         write_json('%s/%s' % (run_dir, PLAN_FILE),
                    dict(tests=tests, options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit))
@@ -113,7 +116,7 @@ class ActionModule(ActionBase):
                       options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit,
                       follow_timeout=follow_timeout,
                       waves=[self._wave(number, wave) for number, wave in enumerate(schedule, 1)],
-                      hosts=sorted(host for host in node_hosts + tpc_hosts if not problems.get(host)),
+                      hosts=[host for host in participants if not problems.get(host)],
                       msg='%d tests planned%s; results go to %s' % (
                           len(tests), ' in %d waves, at most %d at once' % (len(schedule), limit) if limit > 1 else '',
                           run_dir))

@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import binascii
+import glob
 import os
 import time
 
@@ -29,7 +30,9 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records impor
     describe_side,
     write_json,
 )
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import unique_path
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import normalize_options
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import WATCHDOG_GRACE, unique_path
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError
 
 
 display = Display()
@@ -50,15 +53,14 @@ class ActionModule(ActionBase):
         planned = tests if tests is not None else [args]
         args.setdefault('job_id', binascii.hexlify(os.urandom(8)).decode())
         try:
-            module_result = self._follow(args, task_vars)
+            module_result = self._follow(args, task_vars, output_dir)
         except AnsibleConnectionFailure as exc:
-            for test in planned:
-                record = dict(node=test.get('node'), direction=test.get('direction'),
-                              repetition=test.get('repetition', 1), host=this_host)
-                record['error'] = '%s %s rep %s: %s is unreachable: %s' % (
-                    record['node'], record['direction'], record['repetition'], this_host, exc)
-                self._write_record(output_dir, record, '%s.unreachable' % this_host)
+            self._record_failure(output_dir, planned, this_host, 'unreachable', ' is unreachable: %s' % exc)
             raise
+        except AnsibleError as exc:
+            errors = self._record_failure(output_dir, planned, this_host, 'lost', ': %s' % exc)
+            result.update(failed=True, succeeded=False, error='; '.join(errors), msg='; '.join(errors))
+            return result
         reconnects = module_result.pop('reconnects', 0)
         if tests is None:
             result.update(self._side(dict(module_result, reconnects=reconnects), output_dir, this_host))
@@ -72,6 +74,18 @@ class ActionModule(ActionBase):
         result['msg'] = module_result.get('msg') if not sides else '; '.join(
             side['msg'] for side in sides if side.get('msg'))
         return result
+
+    def _record_failure(self, output_dir, planned, this_host, kind, cause):
+        """A record for every test of the call that has no side result; return their errors."""
+        errors = []
+        for test in planned:
+            record = dict(node=test.get('node'), direction=test.get('direction'),
+                          repetition=test.get('repetition', 1), host=this_host)
+            record['error'] = '%s %s rep %s: %s%s' % (record['node'], record['direction'], record['repetition'],
+                                                      this_host, cause)
+            errors.append(record['error'])
+            self._write_record(output_dir, record, '%s.%s' % (this_host, kind))
+        return errors
 
     def _side(self, side, output_dir, this_host):
         """Store one side's raw output and record on the controller, and say how it went."""
@@ -97,9 +111,15 @@ class ActionModule(ActionBase):
                 display.display(side['msg'], color='red' if side.get('error') else None)
         return side
 
-    def _follow(self, args, task_vars):
+    def _follow(self, args, task_vars, output_dir):
         """Call the module until the side has ended, through lost connections."""
         follow_timeout = int(args.get('follow_timeout') or 120)
+        # A host this run already gave up on is not waited for again, test after test.
+        this_host = args['this_host']
+        patience = 0 if output_dir and glob.glob(
+            os.path.join(glob.escape(output_dir), RECORDS_DIR, glob.escape(this_host) + '.unreachable*.json')) \
+            else follow_timeout
+        deadline = self._deadline(args, follow_timeout)
         # A call on a host outlives a controller killed outright (the ControlMaster
         # keeps its session): it must end well within follow_timeout, so that the
         # side then finds nobody following it.
@@ -111,6 +131,10 @@ class ActionModule(ActionBase):
             # of their own): stop following, so the side stops by itself.
             if os.getppid() != controller:
                 raise AnsibleError('the controller (ansible-playbook, pid %d) is gone' % controller)
+            if deadline and time.monotonic() > deadline:
+                # The side's own deadlines have all passed, yet it says it runs.
+                raise AnsibleError('its side did not report its end within %.0f s, past every deadline of the '
+                                   'test (job %s); the side is lost' % (deadline - self._started, args['job_id']))
             try:
                 module_result = self._execute_module(module_name='apetools.iperf.iperf_session', module_args=args,
                                                      task_vars=task_vars)
@@ -118,9 +142,10 @@ class ActionModule(ActionBase):
                     raise AnsibleConnectionFailure(module_result.get('msg') or 'the module ended without a result')
             except AnsibleConnectionFailure as exc:
                 lost_since = lost_since or time.monotonic()
-                if time.monotonic() - lost_since + pause > follow_timeout:
-                    raise AnsibleConnectionFailure('%s (retried for %d s, iperf_follow_timeout)'
-                                                   % (str(exc).strip(), follow_timeout))
+                if time.monotonic() - lost_since + pause > patience:
+                    raise AnsibleConnectionFailure('%s (%s)' % (str(exc).strip(), (
+                        'retried for %d s, iperf_follow_timeout' % follow_timeout) if patience else
+                        'not retried: this run lost the host before'))
                 display.vvv('iperf_session: lost the host (%s); trying again in %.0f s' % (exc, pause))
                 time.sleep(pause)
                 pause = min(pause * 2, 10.0)
@@ -135,9 +160,21 @@ class ActionModule(ActionBase):
                 module_result['reconnects'] = reconnects
                 return module_result
 
+    def _deadline(self, args, follow_timeout):
+        """When every deadline of the test has passed (monotonic clock), or None if the options are wrong."""
+        self._started = time.monotonic()
+        try:
+            options = normalize_options(args.get('options') or {})
+        except (IperfConfigurationError, ValueError, TypeError):
+            return None  # the module refuses them, with the reason
+        return self._started + options['connect_timeout'] + options['max_time'] + WATCHDOG_GRACE + follow_timeout + 60
+
     @staticmethod
     def _lost(module_result):
-        """Whether the module died with its connection (killed by a signal, or ssh's 255), not on an error."""
+        """Whether the module died with its connection or by a signal (ssh's 255, rc >= 128), not on an error.
+
+        Either way its side lives on, detached: calling again finds it.
+        """
         if module_result.get('unreachable'):
             return True
         if 'module_stdout' not in module_result or module_result['module_stdout'].strip():

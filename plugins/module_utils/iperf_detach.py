@@ -25,6 +25,8 @@ import time
 
 BEAT = 1.0
 RESULT_POLL = 0.2
+# A job file still without the side's pid after this long: the side never started.
+START_GRACE = 30.0
 
 
 class Job(object):
@@ -65,7 +67,8 @@ class Job(object):
             null = os.open(os.devnull, os.O_RDWR)
             for stream in (0, 1, 2):
                 os.dup2(null, stream)
-            _write_json(self.path, dict(pid=os.getpid()))
+            os.close(null)
+            _write_json(self.path, dict(pid=os.getpid(), started=_process_start(os.getpid())))
             try:
                 result = work()
             except Exception as exc:  # pylint: disable=broad-except
@@ -96,21 +99,25 @@ class Job(object):
         return result
 
     def running(self):
-        """Whether the side's process is alive (or has not written its pid yet)."""
+        """Whether the side's process is alive: not gone, not a zombie, not a new process with its pid."""
         try:
             with open(self.path) as handle:
                 text = handle.read()
-        except OSError:
+            born = os.stat(self.path).st_ctime
+        except (OSError, IOError):
             return False
-        if not text:
-            return True
         try:
-            os.kill(int(json.loads(text)['pid']), 0)
+            job = json.loads(text)
+            pid = int(job['pid'])
         except (ValueError, KeyError, TypeError):
-            return True
+            # Claimed, pid not written yet: only for a moment, unless the side never started.
+            return self.clock() - born < START_GRACE
+        try:
+            os.kill(pid, 0)
         except OSError:
             return False
-        return True
+        started = _process_start(pid)
+        return started != 'zombie' and (job.get('started') is None or started in (None, job['started']))
 
     def beat(self):
         try:
@@ -152,6 +159,16 @@ def wait_all(jobs, seconds):
                 for job in running:
                     if job._done == ready:  # pylint: disable=protected-access
                         job._done = None  # pylint: disable=protected-access
+
+
+def _process_start(pid):
+    """The process's start time in clock ticks since boot ('zombie' for a zombie), or None without /proc."""
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            fields = handle.read().rsplit(')', 1)[1].split()
+    except (OSError, IOError, IndexError):
+        return None
+    return 'zombie' if fields[0] == 'Z' else fields[19]
 
 
 def _write_json(path, data):

@@ -58,6 +58,9 @@ def devices(nodes, tpcs):
     peers = {}
     for node_id, node in by_id.items():
         peer = node['tpc']
+        if peer not in (None, '') and not isinstance(peer, str):
+            raise IperfConfigurationError('iperf_tpc of node %s must be the inventory name of one host, not %r'
+                                          % (node['host'], peer))
         if peer in (None, ''):
             if len(tpcs) != 1:
                 raise IperfConfigurationError(
@@ -299,9 +302,9 @@ def separate_ports(schedule, port, port_count, busy_ports=None):
                 try:
                     test['port'] = free_port(test['port'] - port, port, port_count, busy)
                 except IperfConfigurationError:
+                    free = port_count - len(busy - used)
                     raise IperfConfigurationError(
                         'host %s receives in %d tests at once, and only %d of the ports from %d to %d are free: '
-                        'raise iperf_port_count' % (test['receiver'], len(used) + 1,
-                                                     port_count - len(busy - used), port, port + port_count - 1))
+                        'raise iperf_port_count' % (test['receiver'], len(used) + 1, free, port, port + port_count - 1))
             used.add(test['port'])
     return schedule

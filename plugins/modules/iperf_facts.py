@@ -106,6 +106,7 @@ iperf2:
 
 import os
 import re
+import sys
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
@@ -155,6 +156,10 @@ def main():
         ),
         supports_check_mode=True,
     )
+    if sys.version_info < (3, 8):
+        # The session's modules use Python 3.8; say so here, before any traffic, not in a traceback mid-run.
+        module.fail_json(msg='apetools.iperf needs Python 3.8 or newer on this host, and %s is %s: set '
+                             'ansible_python_interpreter to a newer one' % (sys.executable, sys.version.split()[0]))
     require, binary = module.params['require'], module.params['binary']
     found = dict(iperf3=find(module, binary if binary and require == 3 else 'iperf3', ['--version']),
                  iperf2=find(module, binary if binary and require == 2 else 'iperf', ['--version']))

@@ -154,6 +154,8 @@ def main():
                if busy else 'host %s is free for run %s' % (params['host'], params['run']))
     result = dict(holder=holder, busy=busy, message=message)
     if params['state'] == 'query' or module.check_mode:
+        if params['state'] == 'present' and not busy:
+            result['waited_s'] = 0.0  # as if taken: check mode then takes the same path as a real run
         module.exit_json(changed=False, **result)
     if params['state'] == 'absent':
         module.exit_json(changed=lease.release(params['run']), **result)

@@ -81,7 +81,7 @@ run_dir:
   type: str
   sample: /home/user/iperf-results/20261126T130501
 hosts:
-  description: The hosts that take part (those that passed the preflight check), sorted.
+  description: The hosts that take part in some test and passed the preflight check, sorted; a TPC that no node tests with is not among them.
   returned: success
   type: list
   elements: str

@@ -427,11 +427,10 @@ def main():
             if job is not None:
                 _finish(side, results[job.path], params['inline_limit'])
     except OSError as exc:
-        module.fail_json(msg='%s on %s: %s' % (', '.join('%s %s rep %s' % (side['node'], side['direction'],
-                                                                             side['repetition'])
-                                                           for side, _job, _runner in sides),
-                                                 params['this_host'], exc),
-                         succeeded=False, error=str(exc), exception=traceback.format_exc())
+        names = ', '.join('%s %s rep %s' % (side['node'], side['direction'], side['repetition'])
+                          for side, _job, _runner in sides)
+        module.fail_json(msg='%s on %s: %s' % (names, params['this_host'], exc), succeeded=False, error=str(exc),
+                         exception=traceback.format_exc())
 
     for side, _job, _runner in sides:
         if side.get('error'):

@@ -364,7 +364,14 @@ def test_a_long_test_survives_lost_connections(breakable, tmp_path, remote_dir, 
     F.drop_ssh_sessions(breakable, 'tpc1')
     time.sleep(3.0)
     # The traffic never stopped: the sides run apart from the SSH sessions.
-    assert all(F.alive(pid) for pid in clients + servers), 'iperf died with the SSH sessions'
+    gone = [pid for pid in clients + servers if not F.alive(pid)]
+    if gone:
+        jobs = {}
+        for path in glob.glob(os.path.join(remote_dir, '*', '*', '*.job*')):
+            with open(path) as handle:
+                jobs[path] = handle.read()[:300]
+        raise AssertionError('iperf died with the SSH sessions: %s of clients %s, servers %s; now %s; jobs %s; %s' % (
+            gone, clients, servers, F.iperf_left(breakable), jobs, list(os.walk(remote_dir))))
     F.repair_lab(breakable)  # restarts node1's sshd
     run.wait()
     settle(breakable, 'long test: ControlMaster killed, sshd restarted', run)
@@ -375,6 +382,28 @@ def test_a_long_test_survives_lost_connections(breakable, tmp_path, remote_dir, 
         assert json.load(handle)['end']['sum_received']['seconds'] > 11.5, 'the whole test was measured'
     sides = [r for name, r in run.records().items() if name.startswith('node1_to_node_rep1.')]
     assert sum(side.get('reconnects') or 0 for side in sides) >= 1, sides
+
+
+def test_a_host_lost_for_good_costs_the_follow_timeout_once(breakable, tmp_path, remote_dir, playbooks):
+    """node1's sshd dies mid-test and stays down: test 1 gives up after iperf_follow_timeout, test 2 at once."""
+    run = start(playbooks, breakable['inventory'], tmp_path / 'out', '-e', 'iperf_time=3', '-e', 'iperf_repetitions=2',
+                '-e', 'iperf_connect_timeout=%d' % F.CONNECT_TIMEOUT, '-e', 'iperf_follow_timeout=10',
+                '-e', 'iperf_remote_dir=%s' % remote_dir, '--limit', 'node1,tpc1', *TO_NODE_ONLY)
+    F.wait_for_traffic(breakable, 'tpc1', 'node1')
+    F.stop_sshd(breakable, 'node1')
+    run.wait()
+    settle(breakable, 'node lost for good mid-test, iperf_follow_timeout=10', run)
+    records = by_index(run.summary())
+    check_failed(records[1], r'node1 is unreachable: .*retried for 10 s, iperf_follow_timeout')
+    check_failed(records[2], r'node1 is unreachable: .*not retried: this run lost the host before')
+    spans = F.test_task_spans(run.events)
+    assert 7 <= spans[1][1] <= 10 + 3 + F.TASK_SLACK, spans  # lost about 1 s into the 3 s test
+    assert spans[2][1] < 10, 'the lost host was waited for again: %s' % (spans,)
+    # What node1 measured in test 1 after the controller lost it is still on node1, with its figure.
+    results = glob.glob(os.path.join(remote_dir, 'node1', '*', 'node1_to_node_rep1.receiver.iperf.*.job.result'))
+    assert len(results) == 1, results
+    with open(results[0]) as handle:
+        assert json.load(handle)['measurement']['received_bps'] > 0
 
 
 def test_a_test_nobody_follows_stops(breakable, tmp_path, remote_dir, playbooks):

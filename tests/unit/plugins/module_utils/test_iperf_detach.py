@@ -64,3 +64,32 @@ def test_a_side_killed_without_a_result_is_reported(tmp_path):
     assert 'ended without a result' in result['error']
     with open(job.path) as handle:
         assert json.load(handle)['pid'] > 0
+
+
+def test_a_job_whose_side_never_started_is_not_waited_for_forever(tmp_path):
+    job = _job(tmp_path)
+    assert job.claim()  # claimed, then the module died before the fork
+    assert job.running()
+    old = time.time() - 60
+    os.utime(job.path, (old, old))
+    job.clock = lambda: time.time() + 60  # the claim is a minute old
+    assert not job.running()
+    assert 'ended without a result' in job.wait(1)['error']
+
+
+def test_a_zombie_or_a_reused_pid_is_not_the_side(tmp_path):
+    job = _job(tmp_path)
+    job.claim()
+    child = os.fork()
+    if not child:
+        os._exit(0)
+    try:
+        time.sleep(0.3)  # not reaped yet: a zombie
+        with open(job.path, 'w') as handle:
+            json.dump(dict(pid=child), handle)
+        assert not job.running()
+    finally:
+        os.waitpid(child, 0)
+    with open(job.path, 'w') as handle:
+        json.dump(dict(pid=os.getpid(), started='1'), handle)  # our pid, but born at another time
+    assert not job.running()
