@@ -49,7 +49,8 @@ class CallbackModule(CallbackBase):
 
     def _result(self, result, status):
         self._write(event=status, task=result._task.get_name(), host=result._host.get_name(),
-                    duration_s=result._result.get('duration_s'))
+                    duration_s=max([result._result.get('duration_s') or 0.0] + [
+                        side.get('duration_s') or 0.0 for side in result._result.get('sides') or []]))
 
     def v2_runner_on_ok(self, result):
         self._result(result, 'ok')
