@@ -13,8 +13,9 @@ packages=(
 )
 # The tests render report.html in a real headless browser.
 # The tests also need: chromium (the report renders), ufw (the install role's
-# firewall, in a lab namespace), rpm and pacman (its check mode as RedHat, Arch).
-[ "${1:-}" = "--test" ] && packages+=(chromium fonts-liberation ufw rpm pacman-package-manager)
+# firewall, in a lab namespace), rpm and pacman (its check mode as RedHat, Arch),
+# and the shellcheck program (ansible-test sanity skips that test without it).
+[ "${1:-}" = "--test" ] && packages+=(chromium fonts-liberation ufw rpm pacman-package-manager shellcheck)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -29,13 +30,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # Debian's own Python, so the controller matches what a fresh machine has.
-if [ ! -x .venv/bin/ansible-playbook ] || [ requirements.txt -nt .venv/.stamp ] || [ "${1:-}" = "--test" -a requirements-test.txt -nt .venv/.stamp-test ]; then
+if [ ! -x .venv/bin/ansible-playbook ] || [ requirements.txt -nt .venv/.stamp ] || { [ "${1:-}" = "--test" ] && [ requirements-test.txt -nt .venv/.stamp-test ]; }; then
   [ -x .venv/bin/python ] || /usr/bin/python3 -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r requirements.txt
   touch .venv/.stamp
 fi
-if [ "${1:-}" = "--test" ] && [ ! -e .venv/.stamp-test -o requirements-test.txt -nt .venv/.stamp-test ]; then
+if [ "${1:-}" = "--test" ] && { [ ! -e .venv/.stamp-test ] || [ requirements-test.txt -nt .venv/.stamp-test ]; }; then
   .venv/bin/python -m pip install -q -r requirements-test.txt
   touch .venv/.stamp-test
 fi

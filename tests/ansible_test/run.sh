@@ -15,7 +15,7 @@ print(re.search(r"pip='([0-9.]+)'", open(path).read()).group(1))
 PY
 )
 mkdir -p ~/.ansible/test/cache
-cp "$root/tests/ansible_test/get_pip_standin.py" ~/.ansible/test/cache/get_pip_${pip_version//./_}.py
+cp "$root/tests/ansible_test/get_pip_standin.py" ~/.ansible/test/cache/"get_pip_${pip_version//./_}.py"
 
 rm -rf "$work"
 mkdir -p "$work/ansible_collections/apetools/iperf"
@@ -26,7 +26,9 @@ cd "$work/ansible_collections/apetools/iperf"
 git init -q . && git add -A >/dev/null   # ansible-test sanity reads the file list from git
 export PATH="$venv/bin:$PATH"
 status=0
-for step in ${*:-sanity units}; do
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(sanity units)
+for step in "${steps[@]}"; do
   case $step in
     sanity) ansible-test sanity --python 3.11 --requirements --color no || status=1 ;;
     units) ansible-test units --python 3.11 --requirements --color no || status=1 ;;
