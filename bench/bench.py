@@ -63,6 +63,22 @@ def overhead(big_wall, small_wall):
 
 # --- the collection -----------------------------------------------------------
 
+def play(argv, out, work, **extra_env):
+    """Run ansible-playbook from the repository on the snapshot of the collection,
+    logging to ``out``/ansible.log; return (rc, wall seconds, log path)."""
+    env = dict(os.environ, PATH='%s:%s' % (BIN, os.environ.get('PATH', '')), ANSIBLE_CONFIG='ansible.cfg',
+               ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_PATH=str(Path(work) / 'collections'),
+               # A fresh ControlMaster per run, as the raw script has: connection
+               # setup is then in every run alike.
+               ANSIBLE_SSH_CONTROL_PATH_DIR=str(out / 'cp'), **extra_env)
+    log = out / 'ansible.log'
+    started = time.monotonic()
+    with open(log, 'w') as handle:
+        rc = subprocess.run(argv, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, timeout=900,
+                            check=False).returncode
+    return rc, time.monotonic() - started, log
+
+
 def run_session(info, connection, size, work):
     out = Path(tempfile.mkdtemp(prefix='%s%d-' % (connection, len(tests_of(size))), dir=work))
     argv = [str(BIN / 'ansible-playbook'), '-i', info['inventory'], 'apetools.iperf.session', '-c', connection,
@@ -74,19 +90,8 @@ def run_session(info, connection, size, work):
             '-e', 'iperf_remote_dir=%s' % (Path(work) / 'remote')]
     if size is SMALL:
         argv += ['--limit', ','.join(size['nodes'] + ['tpc1'])]
-    env = dict(os.environ, PATH='%s:%s' % (BIN, os.environ.get('PATH', '')), ANSIBLE_CONFIG='ansible.cfg',
-               ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_PATH=str(Path(work) / 'collections'),
-               # A fresh ControlMaster per run, as the raw script has: connection
-               # setup is then in both runs and cancels out.
-               ANSIBLE_SSH_CONTROL_PATH_DIR=str(out / 'cp'),
-               ANSIBLE_CALLBACK_PLUGINS=str(BENCH / 'callback_plugins'), ANSIBLE_CALLBACKS_ENABLED='bench_timer',
-               BENCH_TIMER_FILE=str(out / 'timer.jsonl'))
-    log = out / 'ansible.log'
-    started = time.monotonic()
-    with open(log, 'w') as handle:
-        rc = subprocess.run(argv, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, timeout=900,
-                            check=False).returncode
-    wall = time.monotonic() - started
+    rc, wall, log = play(argv, out, work, ANSIBLE_CALLBACK_PLUGINS=str(BENCH / 'callback_plugins'),
+                         ANSIBLE_CALLBACKS_ENABLED='bench_timer', BENCH_TIMER_FILE=str(out / 'timer.jsonl'))
     what = '%s session of %d tests' % (connection, len(tests_of(size)))
     if rc != 0:
         raise BenchError('%s failed (rc %d), log %s:\n%s' % (what, rc, log, log.read_text()[-3000:]))

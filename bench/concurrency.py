@@ -23,11 +23,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import BIN, ROOT, BenchError, lab, leftovers, snapshot  # noqa: E402  pylint: disable=wrong-import-position
+from bench import BIN, BenchError, lab, leftovers, play, snapshot  # noqa: E402  pylint: disable=wrong-import-position
 
 PAIRS = 8
 TARGET_RATIO = 1.5
@@ -48,15 +47,7 @@ def run_session(info, work, args, all_pairs):
             '-e', 'iperf_output_dir=%s' % out, '-e', 'iperf_remote_dir=%s' % (Path(work) / 'remote')]
     argv += (['-e', 'iperf_concurrency=%d' % PAIRS, '--forks', '%d' % (2 * PAIRS)] if all_pairs
              else ['--limit', 'node1,tpc1'])
-    env = dict(os.environ, PATH='%s:%s' % (BIN, os.environ.get('PATH', '')), ANSIBLE_CONFIG='ansible.cfg',
-               ANSIBLE_NOCOLOR='1', ANSIBLE_COLLECTIONS_PATH=str(Path(work) / 'collections'),
-               ANSIBLE_SSH_CONTROL_PATH_DIR=str(out / 'cp'))
-    log = out / 'ansible.log'
-    started = time.monotonic()
-    with open(log, 'w') as handle:
-        rc = subprocess.run(argv, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, timeout=900,
-                            check=False).returncode
-    wall = time.monotonic() - started
+    rc, wall, log = play(argv, out, work)
     summary = json.loads((out / 'latest' / 'summary.json').read_text()) if rc == 0 else []
     expected = 2 * (PAIRS if all_pairs else 1)
     if rc != 0 or len(summary) != expected or not all(test['succeeded'] for test in summary):

@@ -136,12 +136,8 @@ class ActionModule(ActionBase):
     def _host_concurrency(self, hostvars, host):
         """``iperf_host_concurrency`` of a host: how many tests it may be in at once."""
         raw = hostvars.get(host, {}).get('iperf_host_concurrency')
-        raw = self._templar.template(raw) if raw is not None else 1
-        try:
-            return concurrency(raw)
-        except IperfConfigurationError:
-            raise IperfConfigurationError('iperf_host_concurrency of %s %r must be a whole number from 1 to 1000'
-                                          % (host, raw))
+        return concurrency(self._templar.template(raw) if raw is not None else 1,
+                           'iperf_host_concurrency of %s' % host)
 
     @staticmethod
     def _options(value):

@@ -99,14 +99,19 @@ def directions(values):
     return result
 
 
-def repetitions(value):
+def whole_number(value, name, lowest, highest, what='a whole number'):
+    """``value`` as an int from ``lowest`` to ``highest``; ``3`` and ``"3"`` pass, ``3.0``, ``"03"`` and booleans not."""
     try:
         count = int(value) if not isinstance(value, bool) else None
     except (TypeError, ValueError):
         count = None
-    if count is None or count < 1 or count > 10000 or str(value).strip() != str(count):
-        raise IperfConfigurationError('iperf_repetitions %r must be a whole number from 1 to 10000' % (value,))
+    if count is None or not lowest <= count <= highest or str(value).strip() != str(count):
+        raise IperfConfigurationError('%s %r must be %s from %d to %d' % (name, value, what, lowest, highest))
     return count
+
+
+def repetitions(value):
+    return whole_number(value, 'iperf_repetitions', 1, 10000)
 
 
 _RATE = re.compile(r'\A\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(?:bit/s|bps|b/s)?\s*\Z')
@@ -231,25 +236,12 @@ def plan(nodes, peers, direction_list, repetition_count, port, port_count=100,
 
 def seconds(value, name, lowest=1, highest=86400):
     """A whole number of seconds from ``lowest`` to ``highest``, for the variable ``name``."""
-    try:
-        count = int(value) if not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        count = None
-    if count is None or not lowest <= count <= highest or str(value).strip() != str(count):
-        raise IperfConfigurationError('%s %r must be a whole number of seconds from %d to %d'
-                                      % (name, value, lowest, highest))
-    return count
+    return whole_number(value, name, lowest, highest, what='a whole number of seconds')
 
 
-def concurrency(value):
-    """``iperf_concurrency``: how many tests may run at once (hosts never overlap)."""
-    try:
-        count = int(value) if not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        count = None
-    if count is None or count < 1 or count > 1000 or str(value).strip() != str(count):
-        raise IperfConfigurationError('iperf_concurrency %r must be a whole number from 1 to 1000' % (value,))
-    return count
+def concurrency(value, name='iperf_concurrency'):
+    """How many tests may run at once (``iperf_concurrency``), or one host may be in."""
+    return whole_number(value, name, 1, 1000)
 
 
 def waves(tests, limit, capacity=None):

@@ -326,7 +326,8 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session impor
 
 
 def _side(module, params, this_host, job_id, test):
-    """Plan this host's side of one test: its result so far, and its job (None in check mode or no part)."""
+    """This host's side of one test: (its result so far, its job, its runner); job and runner are None in
+    check mode or when the host has no part in the test."""
     options = normalize_options(dict(params['options'], **dict(
         ([('binary', params['binary'])] if params['binary'] else []) + ([('port', test['port'])] if test.get('port') else []))))
     side = dict(node=test['node'], repetition=int(test.get('repetition') or 1))
@@ -410,8 +411,7 @@ def main():
     for test in tests:
         name = '%s %s rep %s' % (test.get('node'), test.get('direction'), test.get('repetition') or 1)
         try:
-            this_host = check_name(params['this_host'], 'this_host')
-            sides.append(_side(module, params, this_host, job_id, test))
+            sides.append(_side(module, params, check_name(params['this_host'], 'this_host'), job_id, test))
         except (IperfConfigurationError, KeyError, TypeError, ValueError) as exc:
             module.fail_json(msg='%s on %s: %s' % (name, params['this_host'], exc), succeeded=False, error=str(exc))
     try:

@@ -147,6 +147,16 @@ def check_deadlines(run, tests, faulty=()):
     assert run.wall_s <= bound, 'the run took %.0f s, more than %d s' % (run.wall_s, bound)
 
 
+def check_left_out(run, host, indexes, *patterns):
+    """The host failed the preflight: its tests are failed with the cause, ran no traffic and left no file."""
+    records = by_index(run.summary())
+    for index in indexes:
+        check_failed(records[index], r'\b%s\b' % host, *patterns)
+        assert records[index]['files'] == []
+    check_final_failure(run, host)
+    return records
+
+
 def check_final_failure(run, *names):
     """The run fails at its end, with a summary of what failed."""
     assert run.rc not in (0, None), run.output[-3000:]
@@ -232,15 +242,11 @@ def test_iperf3_missing_on_a_host(ftlab, tmp_path, remote_dir, playbooks):
     preflight = [e for e in run.events if e.get('task') == 'Check that iperf is installed' and e.get('host') == 'node2']
     assert preflight and preflight[0]['event'] == 'failed', preflight
     assert 'ansible-playbook apetools.iperf.install' in preflight[0]['msg'], preflight
-    records = by_index(run.summary())
+    records = check_left_out(run, 'node2', (3, 4), r'iperf3 is not installed',
+                             r'ansible-playbook apetools\.iperf\.install')
     check_succeeded(records[1])
     check_succeeded(records[2])
-    for index in (3, 4):
-        check_failed(records[index], r'\bnode2\b', r'iperf3 is not installed',
-                     r'ansible-playbook apetools\.iperf\.install')
-        assert records[index]['files'] == []
     assert not glob.glob(os.path.join(run.run_dir, 'node2_*')), os.listdir(run.run_dir)
-    check_final_failure(run, 'node2')
     check_deadlines(run, 4)
 
 
@@ -249,13 +255,9 @@ def test_iperf2_missing_on_a_host(ftlab, tmp_path, remote_dir, playbooks):
     run = run_to_end(playbooks, inventory, tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_version=2',
                      '-e', 'iperf_remote_dir=%s' % remote_dir, '--limit', 'node1,tpc1')
     settle(ftlab, 'iperf2 missing on a host', run)
-    records = by_index(run.summary())
-    for index in (1, 2):
-        check_failed(records[index], r'\bnode1\b', r'iperf2 is not installed',
-                     r'ansible-playbook apetools\.iperf\.install -e iperf_version=2')
-        assert records[index]['files'] == []
+    check_left_out(run, 'node1', (1, 2), r'iperf2 is not installed',
+                   r'ansible-playbook apetools\.iperf\.install -e iperf_version=2')
     assert not [e for e in run.events if e['event'] == 'task' and e['task'].startswith('Iperf test ')]
-    check_final_failure(run, 'node1')
 
 
 def test_iperf_binary_missing_on_a_host(ftlab, tmp_path, remote_dir, playbooks):
@@ -266,13 +268,8 @@ def test_iperf_binary_missing_on_a_host(ftlab, tmp_path, remote_dir, playbooks):
     run = run_to_end(playbooks, path, tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_remote_dir=%s' % remote_dir,
                      '--limit', 'node2,tpc1')
     settle(ftlab, 'iperf_binary missing on a host', run)
-    records = by_index(run.summary())
-    for index in (1, 2):
-        check_failed(records[index], r'\bnode2\b', r'/nonexistent-apetools-ft/iperf3',
-                     r'ansible-playbook apetools\.iperf\.install')
-        assert records[index]['files'] == []
+    check_left_out(run, 'node2', (1, 2), r'/nonexistent-apetools-ft/iperf3', r'ansible-playbook apetools\.iperf\.install')
     assert not [e for e in run.events if e['event'] == 'task' and e['task'].startswith('Iperf test ')]
-    check_final_failure(run, 'node2')
 
 
 # --- 3. faults in the middle of a test ------------------------------------------------------------
