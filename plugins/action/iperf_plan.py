@@ -9,9 +9,11 @@ __metaclass__ = type
 import binascii
 import os
 
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import normalize_options
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import (
+    batches,
     check_versions,
     concurrency,
     devices,
@@ -24,6 +26,7 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import (
     waves,
 )
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_rundir import create_run_dir
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import WATCHDOG_GRACE
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import PLAN_FILE, write_json
 
@@ -98,6 +101,10 @@ class ActionModule(ActionBase):
             schedule = separate_ports(waves([test for test in tests if not test.get('error')], limit, capacity),
                                       options['port'], int(value('iperf_port_count', 100)),
                                       dict((host, found.get('busy_ports')) for host, found in preflight.items()))
+            # The longest a side can take: its peer's connect window, iperf's deadline, the stop.
+            budget = options['connect_timeout'] + options['max_time'] + 2 * WATCHDOG_GRACE
+            grouped = batches(schedule, limit, budget,
+                              one_wave=not boolean(value('iperf_continue_on_error', True), strict=False))
         except IperfConfigurationError as exc:
             result.update(failed=True, msg='iperf session configuration: %s' % exc)
             return result
@@ -115,7 +122,7 @@ class ActionModule(ActionBase):
         result.update(changed=True, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests,
                       options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit,
                       follow_timeout=follow_timeout,
-                      waves=[self._wave(number, wave) for number, wave in enumerate(schedule, 1)],
+                      batches=[self._batch(number, batch) for number, batch in enumerate(grouped, 1)],
                       hosts=[host for host in participants if not problems.get(host)],
                       msg='%d tests planned%s; results go to %s' % (
                           len(tests), ' in %d waves, at most %d at once' % (len(schedule), limit) if limit > 1 else '',
@@ -123,15 +130,21 @@ class ActionModule(ActionBase):
         return result
 
     @staticmethod
-    def _wave(number, tests):
-        """What each host does in a wave: the index of its test, by host."""
+    def _batch(number, schedule):
+        """What each host does in a batch: the indexes of its tests, by host."""
+        tests = [test for wave in schedule for test in wave]
         by_host = {}
         for test in tests:
             for host in (test['sender'], test['receiver']):
                 by_host.setdefault(host, []).append(test['index'])
-        label = ', '.join('%d: %s %s rep %d' % (test['index'], test['node'], test['direction'], test['repetition'])
-                          for test in tests)
-        return dict(wave=number, tests=[test['index'] for test in tests], by_host=by_host, label=label)
+        names = ['%s %s rep %d' % (test['node'], test['direction'], test['repetition']) for test in tests]
+        if len(tests) <= 3:
+            label = ', '.join('%d: %s' % (test['index'], name) for test, name in zip(tests, names))
+        else:
+            label = '%d to %d: %s ... %s (%d tests in %d waves)' % (
+                tests[0]['index'], tests[-1]['index'], names[0], names[-1], len(tests), len(schedule))
+        return dict(batch=number, tests=[test['index'] for test in tests], waves=len(schedule), by_host=by_host,
+                    label=label)
 
     def _host_concurrency(self, hostvars, host):
         """``iperf_host_concurrency`` of a host: how many tests it may be in at once."""

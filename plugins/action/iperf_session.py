@@ -19,6 +19,7 @@ __metaclass__ = type
 
 import binascii
 import glob
+import json
 import os
 import time
 
@@ -52,28 +53,72 @@ class ActionModule(ActionBase):
         tests = args.get('tests')
         planned = tests if tests is not None else [args]
         args.setdefault('job_id', binascii.hexlify(os.urandom(8)).decode())
+        # With tests, the sides stored so far: each as soon as a call returns it.
+        self._stored = []
         try:
             module_result = self._follow(args, task_vars, output_dir)
         except AnsibleConnectionFailure as exc:
-            self._record_failure(output_dir, planned, this_host, 'unreachable', ' is unreachable: %s' % exc)
+            self._record_failure(output_dir, self._unreported(planned, args), this_host, 'unreachable',
+                                 ' is unreachable: %s' % exc)
             raise
         except AnsibleError as exc:
-            errors = self._record_failure(output_dir, planned, this_host, 'lost', ': %s' % exc)
-            result.update(failed=True, succeeded=False, error='; '.join(errors), msg='; '.join(errors))
+            errors = [side['error'] for side in self._stored if side.get('error')] + self._record_failure(
+                output_dir, self._unreported(planned, args), this_host, 'lost', ': %s' % exc)
+            result.update(failed=True, succeeded=False, error='; '.join(errors), msg='; '.join(errors),
+                          sides=self._stored)
             return result
         reconnects = module_result.pop('reconnects', 0)
         if tests is None:
             result.update(self._side(dict(module_result, reconnects=reconnects), output_dir, this_host))
             return result
-        sides = [self._side(dict(side, reconnects=reconnects), output_dir, this_host)
-                 for side in module_result.pop('sides', None) or []]
-        result.update(module_result, sides=sides)
-        errors = [side['error'] for side in sides if side.get('error')]
+        module_result.pop('sides', None)
+        result.update(module_result, sides=self._stored)
+        errors = [side['error'] for side in self._stored if side.get('error')]
         if errors:
             result.update(failed=True, error='; '.join(errors), succeeded=False)
-        result['msg'] = module_result.get('msg') if not sides else '; '.join(
-            side['msg'] for side in sides if side.get('msg'))
+        result['msg'] = module_result.get('msg') if not self._stored else '; '.join(
+            side['msg'] for side in self._stored if side.get('msg'))
         return result
+
+    @staticmethod
+    def _key(test, position):
+        """How the module names a test of the call: the plan's index."""
+        return str(test.get('index') or position)
+
+    def _unreported(self, planned, args):
+        reported = set(args.get('reported') or ())
+        return [test for position, test in enumerate(planned, 1) if self._key(test, position) not in reported]
+
+    def _collect(self, module_result, args, output_dir, this_host, reconnects):
+        """Store the sides a call returned, and tell the next call what to skip and what to stop."""
+        for side in module_result.get('sides') or []:
+            self._stored.append(self._side(dict(side, reconnects=reconnects), output_dir, this_host))
+            args.setdefault('reported', []).append(side['key'])
+        if output_dir and args.get('tests') is not None:
+            args['cancel'] = self._cancellations(self._unreported(args['tests'], args), output_dir, this_host)
+
+    @staticmethod
+    def _cancellations(tests, output_dir, this_host):
+        """Sides whose peer this run lost, or whose peer's side failed: they would wait for it in vain."""
+        records = os.path.join(output_dir, RECORDS_DIR)
+        reasons = {}
+        for position, test in enumerate(tests, 1):
+            if not test.get('sender') or not test.get('files'):
+                continue
+            peer_role = 'receiver' if test['sender'] == this_host else 'sender'
+            peer = test[peer_role]
+            if glob.glob(os.path.join(glob.escape(records), glob.escape(peer) + '.unreachable*.json')) or \
+                    glob.glob(os.path.join(glob.escape(records), glob.escape(peer) + '.lost*.json')):
+                reasons[ActionModule._key(test, position)] = 'this run lost its peer %s' % peer
+                continue
+            try:
+                with open(os.path.join(records, test['files'][peer_role] + '.json')) as handle:
+                    error = json.load(handle).get('error')
+            except (OSError, IOError, ValueError):
+                continue
+            if error:
+                reasons[ActionModule._key(test, position)] = 'its peer failed: %s' % error
+        return reasons
 
     def _record_failure(self, output_dir, planned, this_host, kind, cause):
         """A record for every test of the call that has no side result; return their errors."""
@@ -156,6 +201,7 @@ class ActionModule(ActionBase):
                 continue
             if lost_since is not None:
                 reconnects, lost_since, pause = reconnects + 1, None, 1.0
+            self._collect(module_result, args, output_dir, this_host, reconnects)
             if module_result.get('finished') is not False:
                 module_result['reconnects'] = reconnects
                 return module_result
@@ -167,7 +213,10 @@ class ActionModule(ActionBase):
             options = normalize_options(args.get('options') or {})
         except (IperfConfigurationError, ValueError, TypeError):
             return None  # the module refuses them, with the reason
-        return self._started + options['connect_timeout'] + options['max_time'] + WATCHDOG_GRACE + follow_timeout + 60
+        # The last test of a batch starts when its hosts are done with the others, at the latest.
+        waits = max([float(test.get('starts_within') or 0) for test in args.get('tests') or []] or [0])
+        return (self._started + waits + options['connect_timeout'] + options['max_time'] + WATCHDOG_GRACE
+                + follow_timeout + 60)
 
     @staticmethod
     def _lost(module_result):

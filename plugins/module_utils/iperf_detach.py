@@ -68,12 +68,12 @@ class Job(object):
             for stream in (0, 1, 2):
                 os.dup2(null, stream)
             os.close(null)
-            _write_json(self.path, dict(pid=os.getpid(), started=_process_start(os.getpid())))
+            write_json(self.path, dict(pid=os.getpid(), started=_process_start(os.getpid())))
             try:
                 result = work()
             except Exception as exc:  # pylint: disable=broad-except
                 result = dict(error='the side stopped on an internal error: %s: %s' % (type(exc).__name__, exc))
-            _write_json(self.result_path, result)
+            write_json(self.result_path, result)
         finally:
             os._exit(0)
 
@@ -171,7 +171,7 @@ def _process_start(pid):
     return 'zombie' if fields[0] == 'Z' else fields[19]
 
 
-def _write_json(path, data):
+def write_json(path, data):
     partial = '%s.partial.%d' % (path, os.getpid())
     with open(partial, 'w') as handle:
         json.dump(data, handle)

@@ -300,3 +300,65 @@ def separate_ports(schedule, port, port_count, busy_ports=None):
                         'raise iperf_port_count' % (test['receiver'], len(used) + 1, free, port, port + port_count - 1))
             used.add(test['port'])
     return schedule
+
+
+def batches(schedule, limit, budget, one_wave=False):
+    """Group consecutive waves into batches: one task runs a batch.
+
+    In a batch each host goes through its tests by itself, wave after wave,
+    and a test starts when both of its hosts get to it; no task boundary waits
+    for the slowest test of a wave. That is only safe while the hosts' own
+    order keeps the promises of the waves:
+
+    - at most ``limit`` tests at once: the batch's tests must fall into at most
+      ``limit`` chains, each test sharing a host with the one before it in its
+      chain (that host runs them one after the other);
+    - a client never reaches the server of another test: no two tests of a
+      batch have the same receiver and port.
+
+    ``one_wave`` keeps one wave per batch (``iperf_continue_on_error: false``
+    stops the run at the first failed wave). Each test gets ``wave`` and
+    ``starts_within``: the seconds after its batch starts by which both of its
+    hosts are done with their earlier tests, had each of those taken its whole
+    ``budget``; a side waits that long for its peer, and no longer. Returns a
+    list of lists of waves.
+    """
+    result, tails, ports = [], [], set()
+    for number, wave in enumerate(schedule, 1):
+        chains = _chains(tails, wave)
+        receivers = set((test['receiver'], test['port']) for test in wave)
+        if one_wave or not result or len(chains) > limit or receivers & ports:
+            result.append([])
+            chains, ports = list(wave), set()
+        result[-1].append(wave)
+        tails = chains
+        ports |= receivers
+        for test in wave:
+            test['wave'] = number
+    for batch in result:
+        _starts_within(batch, budget)
+    return result
+
+
+def _chains(tails, wave):
+    """The tails of the chains once ``wave`` follows: a test extends a chain it shares a host with, or starts one."""
+    left, started = list(tails), []
+    for test in wave:
+        hosts = set((test['sender'], test['receiver']))
+        follows = [tail for tail in left if hosts & set((tail['sender'], tail['receiver']))]
+        if follows:
+            left.remove(follows[0])
+        started.append(test)
+    return left + started
+
+
+def _starts_within(batch, budget):
+    free = {}
+    for wave in batch:
+        ends = {}
+        for test in wave:
+            hosts = (test['sender'], test['receiver'])
+            test['starts_within'] = max(free.get(host, 0) for host in hosts)
+            for host in hosts:
+                ends[host] = max(ends.get(host, 0), test['starts_within'] + budget)
+        free.update(ends)

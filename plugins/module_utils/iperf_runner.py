@@ -25,6 +25,9 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_results impor
 # A refused connect costs a few milliseconds on a LAN: retry often.
 RETRY_PAUSE = 0.02
 RETRY_PAUSE_MAX = 0.1
+# While the peer is busy with a long earlier test, try less often: a pause of
+# at most 1% of the time waited so far, and never more than a second.
+RETRY_PAUSE_LONG = 1.0
 WATCHDOG_GRACE = 5
 # How long an iperf2 server may keep printing after its final report.
 IPERF2_FLUSH = 0.3
@@ -85,6 +88,9 @@ class Side(object):
         self.clock = clock
         self.attempts = 0
         self.pid = None
+        # Seconds the peer may still be busy with its earlier tests of the batch:
+        # both the client's connect window and the server's wait grow by this.
+        self.wait_for_peer = 0
 
     @property
     def argv(self):
@@ -98,7 +104,7 @@ class Side(object):
         if self.role == 'receiver':
             self.cleared = self.pids.clear_stale(self.options['port'])
             # The server waits for the sender to connect, then for the test.
-            result = self._run_once(argv, self.options['connect_timeout'] + self.options['max_time'])
+            result = self._run_once(argv, self.wait_for_peer + self.options['connect_timeout'] + self.options['max_time'])
         else:
             result = self._run_client(argv, started)
         result.update(role=self.role, argv=argv, attempts=self.attempts, cleared=getattr(self, 'cleared', []),
@@ -108,19 +114,19 @@ class Side(object):
 
     def _run_client(self, argv, started):
         pause = RETRY_PAUSE
-        connect_deadline = started + self.options['connect_timeout']
+        connect_deadline = started + self.wait_for_peer + self.options['connect_timeout']
         while True:
             result = self._run_once(argv, self.options['max_time'])
             error = result['measurement'].get('error')
             if not _refused(error) or self.clock() + pause >= connect_deadline or result['abandoned']:
                 if _refused(error):
                     result['error'] = 'connection refused by the receiver at %s port %s for %.0f s: %s' % (
-                        self.peer_address, self.options['port'], self.options['connect_timeout'],
+                        self.peer_address, self.options['port'], self.clock() - started,
                         'its iperf server did not start')
                 return result
             os.unlink(result['output_path'])
             time.sleep(pause)
-            pause = min(pause * 2, RETRY_PAUSE_MAX)
+            pause = min(pause * 2, max(RETRY_PAUSE_MAX, min(RETRY_PAUSE_LONG, (self.clock() - started) / 100)))
 
     def _run_once(self, argv, seconds):
         self.attempts += 1

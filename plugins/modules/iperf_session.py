@@ -55,13 +55,28 @@ options:
     type: str
   tests:
     description:
-      - Several tests that this host takes part in at once, instead of O(node), O(direction), O(repetition) and
-        O(tpc). Each item has C(node), C(direction), C(repetition), C(tpc) (the device this node tests with) and
-        C(port); other keys (the plan's) are ignored. The sides all start before any is waited for.
-      - The session playbook always gives this, from the plan's wave; a host with C(iperf_host_concurrency) above 1
-        gets several.
+      - This host's tests of a batch, instead of O(node), O(direction), O(repetition) and O(tpc). Each item has
+        C(node), C(direction), C(repetition), C(tpc) (the device this node tests with), C(port), C(index) (the
+        test's number), C(wave) and C(starts_within); other keys (the plan's) are ignored.
+      - The host runs them in one detached job, wave after wave, the sides of a wave at once. A side waits for its
+        peer up to C(starts_within) seconds after the job started (the peer may still be busy with its earlier
+        tests) plus C(connect_timeout).
+      - The session playbook always gives this, from the plan's batch.
     type: list
     elements: dict
+  reported:
+    description:
+      - With O(tests), the C(index) of each side that an earlier call of the same task already returned; they are
+        not returned again. The action plugin sets it.
+    type: list
+    elements: str
+    default: []
+  cancel:
+    description:
+      - With O(tests), test C(index) to the reason to stop that side now, or not to start it, because the
+        controller knows its peer failed or was lost. The action plugin sets it.
+    type: dict
+    default: {}
   direction:
     description:
       - Traffic direction. Words starting with C(to), C(d) or C(r) (C(to_node), C(downlink), C(rx)) mean
@@ -275,8 +290,11 @@ attempts:
   type: int
 sides:
   description:
-    - With O(tests), one result per test, each with the keys that a single test returns at the top level
-      (RV(role), RV(filename), RV(measurement), RV(error), RV(succeeded)...) and C(node) and C(repetition).
+    - With O(tests), one result per side that ended and was not RV(reported) yet, each with the keys that a single
+      test returns at the top level (RV(role), RV(filename), RV(measurement), RV(error), RV(succeeded)...) and
+      C(node), C(repetition) and C(key) (the test's C(index)).
+    - The module returns before every side ended when a side failed, so that the controller can stop the peers
+      that wait for it, or after O(wait) seconds.
   returned: when O(tests) was given
   type: list
   elements: dict
@@ -309,10 +327,10 @@ import os
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_batch import Batch
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import (
     normalize_options,
 )
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_detach import Job, wait_all
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import Side
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import (
@@ -325,12 +343,12 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session impor
 )
 
 
-def _side(module, params, this_host, job_id, test):
-    """This host's side of one test: (its result so far, its job, its runner); job and runner are None in
-    check mode or when the host has no part in the test."""
+def _side(module, params, this_host, batch, key, test):
+    """This host's side of one test: (its result so far, its runner); the runner is None in check mode or when
+    the host has no part in the test."""
     options = normalize_options(dict(params['options'], **dict(
         ([('binary', params['binary'])] if params['binary'] else []) + ([('port', test['port'])] if test.get('port') else []))))
-    side = dict(node=test['node'], repetition=int(test.get('repetition') or 1))
+    side = dict(node=test['node'], repetition=int(test.get('repetition') or 1), key=key)
     holder = {}
 
     def iperf_test(sender, receiver, filename):
@@ -340,32 +358,24 @@ def _side(module, params, this_host, job_id, test):
             return side
         own, peer = (sender, receiver) if role == 'sender' else (receiver, sender)
         name = side_filename(filename, role)
-        job = Job(os.path.join(params['remote_dir'], '%s.%s.job' % (name, check_name(job_id, 'job_id'))))
-
-        def abandoned():
-            if job.unfollowed_for() > params['follow_timeout']:
-                return ('no controller followed the test for %d s (iperf_follow_timeout): it was stopped, '
-                        'or lost this host' % params['follow_timeout'])
-            return None
         runner = Side(options, role, own.get('address'), peer.get('address'), os.path.join(params['remote_dir'], name),
-                      PidFiles(params['pid_dir'], this_host), abandoned=abandoned)
+                      PidFiles(params['pid_dir'], this_host), abandoned=lambda: batch.stop_reason(key))
         side.update(filename=name, argv=runner.argv)
         if not module.check_mode:
-            holder.update(job=job, runner=runner)
+            holder['runner'] = runner
         return side
 
     session = IperfSession(iperf_test, params['nodes'], test['tpc'], filename_base=params['filename_base'])
     session(Parameters(test['node'], test['direction']),
             filename_prefix=test_prefix(test['direction'], side['repetition'], params['filename_prefix']))
     side['direction'] = IperfSession.direction(test['direction'])
-    return side, holder.get('job'), holder.get('runner')
+    return side, holder.get('runner')
 
 
 def _finish(side, ran, inline_limit):
-    """Fill a side's result from what its detached process returned (None: still running)."""
-    side['finished'] = ran is not None
-    if ran is None or 'output_path' not in ran:
-        side['error'] = ran and ran['error']
+    """Fill a side's result from what its detached process returned."""
+    if 'output_path' not in ran:
+        side['error'] = ran.get('error')
         return
     side.update(remote_path=ran['output_path'], measurement=ran['measurement'], attempts=ran['attempts'],
                 duration_s=ran['duration_s'], error=ran['error'], started_at=ran['started_at'],
@@ -373,6 +383,10 @@ def _finish(side, ran, inline_limit):
     if os.path.getsize(ran['output_path']) <= inline_limit:
         with open(ran['output_path'], 'rb') as handle:
             side['output'] = handle.read().decode('utf-8', 'replace')
+
+
+def _name(test):
+    return '%s %s rep %s' % (test.get('node'), test.get('direction'), test.get('repetition') or 1)
 
 
 def main():
@@ -394,6 +408,8 @@ def main():
             job_id=dict(type='str'),
             wait=dict(type='int', default=60),
             follow_timeout=dict(type='int', default=120),
+            reported=dict(type='list', elements='str', default=[]),
+            cancel=dict(type='dict', default={}),
             output_dir=dict(type='path'),
             options=dict(type='dict', default={}),
         ),
@@ -406,45 +422,55 @@ def main():
     single = params['tests'] is None
     tests = [dict(node=params['node'], direction=params['direction'], repetition=params['repetition'],
                   tpc=params['tpc'])] if single else params['tests']
-    job_id = params['job_id'] or binascii.hexlify(os.urandom(8)).decode()
+    job_id = check_name(params['job_id'] or binascii.hexlify(os.urandom(8)).decode(), 'job_id')
+    batch = Batch(os.path.join(params['remote_dir'], 'batch.%s.job' % job_id), params['follow_timeout'])
     sides = []
-    for test in tests:
-        name = '%s %s rep %s' % (test.get('node'), test.get('direction'), test.get('repetition') or 1)
+    for position, test in enumerate(tests, 1):
+        key = str(test.get('index') or position)
         try:
-            sides.append(_side(module, params, check_name(params['this_host'], 'this_host'), job_id, test))
+            side, runner = _side(module, params, check_name(params['this_host'], 'this_host'), batch, key, test)
         except (IperfConfigurationError, KeyError, TypeError, ValueError) as exc:
-            module.fail_json(msg='%s on %s: %s' % (name, params['this_host'], exc), succeeded=False, error=str(exc))
+            module.fail_json(msg='%s on %s: %s' % (_name(test), params['this_host'], exc), succeeded=False,
+                             error=str(exc))
+        sides.append((side, runner, test))
+    running = [(side, runner, test) for side, runner, test in sides if runner is not None]
+    finished = True
     try:
-        # Every side starts before any is waited for: a host in several tests
-        # of a wave runs them at once.
-        for side, job, runner in sides:
-            if job is not None:
-                os.makedirs(os.path.dirname(runner.output_path), exist_ok=True)
-                if job.claim():
-                    job.start(runner.run)
-        results = wait_all([job for _side_, job, _runner in sides if job is not None], params['wait'])
-        for side, job, runner in sides:
-            if job is not None:
-                _finish(side, results[job.path], params['inline_limit'])
+        if running:
+            os.makedirs(params['remote_dir'], exist_ok=True)
+            if params['cancel']:
+                batch.cancel(params['cancel'])
+            batch.start([dict(key=side['key'], wave=int(test.get('wave') or 1),
+                              starts_within=float(test.get('starts_within') or 0), runner=runner)
+                         for side, runner, test in running])
+            results, finished = batch.wait([side['key'] for side, _runner, _test in running], params['wait'],
+                                           params['reported'])
+            for side, _runner, _test in running:
+                side['finished'] = side['key'] in results
+                if side['finished'] and side['key'] not in params['reported']:
+                    _finish(side, results[side['key']], params['inline_limit'])
     except OSError as exc:
-        names = ', '.join('%s %s rep %s' % (side['node'], side['direction'], side['repetition'])
-                          for side, _job, _runner in sides)
-        module.fail_json(msg='%s on %s: %s' % (names, params['this_host'], exc), succeeded=False, error=str(exc),
-                         exception=traceback.format_exc())
+        module.fail_json(msg='%s on %s: %s' % (', '.join(_name(test) for _side_, _runner, test in running),
+                                               params['this_host'], exc),
+                         succeeded=False, error=str(exc), exception=traceback.format_exc())
 
-    for side, _job, _runner in sides:
+    found = []
+    for side, runner, _test in sides:
+        if runner is not None and (not side['finished'] or side['key'] in params['reported']):
+            continue
         if side.get('error'):
             side['error'] = '%s %s rep %s: %s on %s: %s' % (side['node'], side['direction'], side['repetition'],
                                                             side['role'], params['this_host'], side['error'])
         side['succeeded'] = side.get('error') is None
-    found = [side for side, _job, _runner in sides]
+        found.append(side)
     ran = any('measurement' in side for side in found)
-    errors = [side['error'] for side in found if side['error']]
-    result = dict(found[0]) if single else dict(sides=found, finished=all(side.get('finished', True) for side in found),
-                                                succeeded=not errors, error='; '.join(errors) or None)
-    if errors:
-        module.fail_json(msg='; '.join(errors), changed=ran, **result)
-    module.exit_json(changed=ran, **result)
+    if single:
+        result = dict(found[0]) if found else dict(finished=False)
+        if result.get('error'):
+            module.fail_json(msg=result['error'], changed=ran, **result)
+        module.exit_json(changed=ran, **result)
+    # The action plugin stores each side as it comes, and fails the task for the failed ones.
+    module.exit_json(changed=ran, sides=found, finished=finished)
 
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import (
+    batches,
     check_versions,
     concurrency,
     devices,
@@ -236,3 +237,83 @@ def test_too_few_ports_for_a_shared_receiver_are_refused():
     with pytest.raises(IperfConfigurationError, match='host tpc1 receives in 3 tests at once, and only 2 of the ports '
                                                       'from 5201 to 5202 are free: raise iperf_port_count'):
         separate_ports(waves(tests, 3, {'tpc1': 3}), 5201, 2)
+
+
+def _order_and_overlap(batch):
+    """Simulate a batch with tests of random lengths: each host runs its tests in order, a test starts when
+    both hosts are free. Return (start, end) by index."""
+    import random
+    rng = random.Random(7)
+    free, spans = {}, {}
+    for wave in batch:
+        for test in wave:
+            hosts = (test['sender'], test['receiver'])
+            start = max(free.get(host, 0.0) for host in hosts)
+            spans[test['index']] = (start, start + rng.uniform(1, 10))
+        for test in wave:
+            for host in (test['sender'], test['receiver']):
+                free[host] = max(free.get(host, 0.0), spans[test['index']][1])
+    return spans
+
+
+def test_one_tpc_runs_the_whole_matrix_in_one_batch():
+    nodes, peers = devices(NODES, TPC)
+    tests = plan(nodes, peers, ['to_node', 'from_node'], 2, 5201)
+    result = batches(waves(tests, 1), 1, 160)
+    assert [[[t['index'] for t in wave] for wave in batch] for batch in result] == [[[i] for i in range(1, 9)]]
+    # Each test waits for the budget of every earlier one: they all share the TPC.
+    assert [t['starts_within'] for t in tests] == [160 * i for i in range(8)]
+    assert [t['wave'] for t in tests] == list(range(1, 9))
+
+
+def test_a_receiver_port_used_twice_starts_a_new_batch():
+    nodes, peers = devices(NODES, TPC)
+    tests = plan(nodes, peers, ['to_node', 'from_node'], 3, 5201, port_count=3)
+    result = batches(waves(tests, 1), 1, 100)
+    for batch in result:
+        used = [(t['receiver'], t['port']) for wave in batch for t in wave]
+        assert len(used) == len(set(used))
+    assert sum(len(batch) for batch in result) == 12 and len(result) > 1
+    assert all(batch[0][0]['starts_within'] == 0 for batch in result)
+
+
+def test_one_wave_per_batch_when_asked():
+    nodes, peers = devices(NODES, TPC)
+    tests = plan(nodes, peers, ['to_node'], 1, 5201)
+    assert [len(batch) for batch in batches(waves(tests, 1), 1, 100, one_wave=True)] == [1, 1]
+
+
+def test_disjoint_pairs_each_keep_their_chain():
+    nodes, peers = _pairs(8)
+    tests = plan(nodes, peers, ['to_node', 'from_node'], 3, 5201)
+    result = batches(waves(tests, 8), 8, 50)
+    assert len(result) == 1
+    assert sorted(set(t['starts_within'] for t in tests)) == [0, 50, 100, 150, 200, 250]
+
+
+def test_hosts_that_do_not_chain_need_a_new_batch_at_concurrency_one():
+    # Two node pairs at concurrency 1: one after the other would run at once in a batch.
+    nodes, peers = _pairs(2)
+    tests = plan(nodes, peers, ['to_node'], 1, 5201)
+    assert [len(batch) for batch in batches(waves(tests, 1), 1, 100)] == [1, 1]
+
+
+@pytest.mark.parametrize('limit', [1, 2, 3, 5])
+def test_a_batch_never_runs_more_than_the_limit_at_once(limit):
+    nodes, peers = devices([dict(host='node%d' % i, address='198.19.0.%d' % (10 + i), tpc='tpc%d' % (i % 3))
+                            for i in range(7)],
+                           [dict(host='tpc%d' % i, address='198.19.0.%d' % (100 + i)) for i in range(3)])
+    tests = plan(nodes, peers, ['to_node', 'from_node'], 3, 5201)
+    result = batches(waves(tests, limit), limit, 10)
+    assert [t['index'] for batch in result for wave in batch for t in wave] == sorted(
+        t['index'] for t in tests) or limit > 1
+    for batch in result:
+        spans = _order_and_overlap(batch)
+        for start, _end in spans.values():
+            assert sum(1 for s, e in spans.values() if s <= start < e) <= limit
+        # A test never starts before the budget of the earlier tests of its hosts says.
+        for wave in batch:
+            for test in wave:
+                earlier = [t for w in batch for t in w if t['wave'] < test['wave']
+                           and set((t['sender'], t['receiver'])) & set((test['sender'], test['receiver']))]
+                assert test['starts_within'] >= max([t['starts_within'] + 10 for t in earlier] or [0])

@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apetools.iperf contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run this host's sides of a task, wave after wave, in one detached job.
+
+A task runs a batch of tests (``iperf_plan.batches``). The host goes through
+its sides by itself: the sides of a wave at once, the waves in order. A side
+waits for its peer as long as the peer's earlier tests of the batch may take,
+so the two sides of a test meet without the controller in between, and no
+task boundary costs time between tests.
+
+Each side's result is written as soon as it ends: the controller's calls pick
+the results up while the later sides still run. The controller may cancel a
+side whose peer it knows is gone, so that it does not wait for it until its
+deadline.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import select
+import threading
+import time
+
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_detach import Job, write_json
+
+POLL = 0.2
+
+
+class Batch(object):
+    """The job of one task on one host: ``<path>`` (pid, heartbeat), ``<path>.sides/<key>.json``, ``<path>.cancel``."""
+
+    def __init__(self, path, follow_timeout):
+        self.job = Job(path)
+        self.sides_dir = path + '.sides'
+        self.cancel_path = path + '.cancel'
+        self.follow_timeout = follow_timeout
+
+    def start(self, sides):
+        """Run the sides unless an earlier call of the same task already started them.
+
+        ``sides`` are dicts with ``key``, ``wave``, ``starts_within`` (seconds
+        after the batch starts) and ``runner`` (an ``iperf_runner.Side``).
+        """
+        if not self.job.claim():
+            return False
+        if not os.path.isdir(self.sides_dir):
+            os.makedirs(self.sides_dir)
+        self.job.start(lambda: self._run(sides))
+        return True
+
+    def _run(self, sides):
+        started = time.monotonic()
+        for wave in sorted(set(side['wave'] for side in sides)):
+            group = [side for side in sides if side['wave'] == wave]
+            for side in group:
+                side['runner'].wait_for_peer = max(0.0, started + side['starts_within'] - time.monotonic())
+            # A host with iperf_host_concurrency runs several sides of a wave at once.
+            threads = [threading.Thread(target=self._run_side, args=(side,)) for side in group[1:]]
+            for thread in threads:
+                thread.start()
+            self._run_side(group[0])
+            for thread in threads:
+                thread.join()
+        return dict(sides=len(sides))
+
+    def _run_side(self, side):
+        reason = self.stop_reason(side['key'])
+        if reason:
+            result = dict(error='it did not start, because %s' % reason)
+        else:
+            try:
+                result = side['runner'].run()
+            except Exception as exc:  # pylint: disable=broad-except
+                result = dict(error='the side stopped on an internal error: %s: %s' % (type(exc).__name__, exc))
+        write_json(self._side_path(side['key']), result)
+
+    def stop_reason(self, key):
+        """Why the side ``key`` must stop now, or None: nobody follows the task, or the controller cancelled it."""
+        if self.job.unfollowed_for() > self.follow_timeout:
+            return ('no controller followed the test for %d s (iperf_follow_timeout): it was stopped, '
+                    'or lost this host' % self.follow_timeout)
+        return self._cancelled().get(str(key))
+
+    def cancel(self, reasons):
+        """Stop the sides named in ``reasons`` (key -> why), or keep them from starting."""
+        merged = self._cancelled()
+        merged.update((str(key), reason) for key, reason in reasons.items())
+        write_json(self.cancel_path, merged)
+
+    def _cancelled(self):
+        try:
+            with open(self.cancel_path) as handle:
+                return json.load(handle)
+        except (OSError, IOError, ValueError):
+            return {}
+
+    def _side_path(self, key):
+        return os.path.join(self.sides_dir, '%s.json' % key)
+
+    def results(self, keys):
+        """The result of every side of ``keys`` that has ended, by key."""
+        found = {}
+        for key in keys:
+            try:
+                with open(self._side_path(key)) as handle:
+                    found[key] = json.load(handle)
+            except (OSError, IOError, ValueError):
+                continue
+        return found
+
+    def wait(self, keys, seconds, reported=()):
+        """Wait until every side of ``keys`` ended, a side not yet ``reported`` failed, or ``seconds`` passed.
+
+        Returns ``(results by key, finished)``. Keeps the heartbeat while waiting.
+        """
+        deadline = time.time() + seconds
+        while True:
+            found = self.results(keys)
+            if len(found) == len(keys):
+                return found, True
+            ended = self.job.poll()
+            if ended is not None:
+                # The job is gone: what it did not write, it will never write.
+                found = self.results(keys)
+                cause = ended.get('error') or 'the side\'s process ended without a result (it was killed)'
+                return dict((key, found.get(key) or dict(error=cause)) for key in keys), True
+            failed = [key for key, result in found.items() if key not in reported and result.get('error')]
+            left = deadline - time.time()
+            if failed or left <= 0:
+                return found, False
+            pipe = self.job._done  # pylint: disable=protected-access
+            if pipe is None:
+                time.sleep(min(POLL, left))
+            elif select.select([pipe], [], [], min(POLL, left))[0] and not os.read(pipe, 1):
+                os.close(pipe)
+                self.job._done = None  # pylint: disable=protected-access
