@@ -141,8 +141,9 @@ class ActionModule(ActionBase):
         if len(tests) <= 3:
             label = ', '.join('%d: %s' % (test['index'], name) for test, name in zip(tests, names))
         else:
+            indexes = [test['index'] for test in tests]
             label = '%d to %d: %s ... %s (%d tests in %d waves)' % (
-                tests[0]['index'], tests[-1]['index'], names[0], names[-1], len(tests), len(schedule))
+                min(indexes), max(indexes), names[0], names[-1], len(tests), len(schedule))
         return dict(batch=number, tests=[test['index'] for test in tests], waves=len(schedule), by_host=by_host,
                     label=label)
 

@@ -27,6 +27,9 @@ import time
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_detach import Job, write_json
 
 POLL = 0.2
+# A side that ended comes back with the first call that has lasted this long:
+# soon enough for the controller to have it, not a call per short test.
+REPORT_AFTER = 5.0
 
 
 class Batch(object):
@@ -112,11 +115,13 @@ class Batch(object):
         return found
 
     def wait(self, keys, seconds, reported=()):
-        """Wait until every side of ``keys`` ended, a side not yet ``reported`` failed, or ``seconds`` passed.
+        """Wait until every side of ``keys`` ended, a side not yet ``reported`` failed, or ``seconds`` passed;
+        or, after ``REPORT_AFTER`` seconds, until a side not yet ``reported`` ended.
 
         Returns ``(results by key, finished)``. Keeps the heartbeat while waiting.
         """
-        deadline = time.time() + seconds
+        called = time.time()
+        deadline = called + seconds
         while True:
             found = self.results(keys)
             if len(found) == len(keys):
@@ -127,9 +132,10 @@ class Batch(object):
                 found = self.results(keys)
                 cause = ended.get('error') or 'the side\'s process ended without a result (it was killed)'
                 return dict((key, found.get(key) or dict(error=cause)) for key in keys), True
-            failed = [key for key, result in found.items() if key not in reported and result.get('error')]
+            new = [result for key, result in found.items() if key not in reported]
             left = deadline - time.time()
-            if failed or left <= 0:
+            if left <= 0 or any(result.get('error') for result in new) or (
+                    new and time.time() - called >= REPORT_AFTER):
                 return found, False
             pipe = self.job._done  # pylint: disable=protected-access
             if pipe is None:

@@ -143,8 +143,10 @@ def merge_test(test, sides, options, min_bps=None, run_error=None):
         reverse=_first(sent.get('reverse'), received.get('reverse')),
         intervals=received.get('intervals') or sent.get('intervals') or [],
         files=files,
-        started_at=min(started) if started else None,
-        ended_at=max(ended) if ended else None,
+        # The traffic's span: from when both sides were there (a side may wait for
+        # its peer's earlier test) to the sender's end (the server then still writes).
+        started_at=max(started) if started else None,
+        ended_at=(sender or {}).get('ended_at') or (max(ended) if ended else None),
     )
 
 

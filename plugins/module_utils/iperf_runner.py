@@ -99,7 +99,7 @@ class Side(object):
         return client_argv(self.options, self.peer_address, self.own_address)
 
     def run(self):
-        started, started_at = self.clock(), time.time()
+        started = self.clock()
         argv = self.argv
         if self.role == 'receiver':
             self.cleared = self.pids.clear_stale(self.options['port'])
@@ -109,7 +109,7 @@ class Side(object):
             result = self._run_client(argv, started)
         result.update(role=self.role, argv=argv, attempts=self.attempts, cleared=getattr(self, 'cleared', []),
                       duration_s=round(self.clock() - started, 3),
-                      started_at=round(started_at, 3), ended_at=round(time.time(), 3))
+                      started_at=round(self.attempt_started_at, 3), ended_at=round(time.time(), 3))
         return result
 
     def _run_client(self, argv, started):
@@ -130,6 +130,8 @@ class Side(object):
 
     def _run_once(self, argv, seconds):
         self.attempts += 1
+        # The side's start: not the time it waited for its peer, which refused it.
+        self.attempt_started_at = time.time()
         path = unique_path(self.output_path)
         deadline = self.clock() + seconds
         iperf2 = self.options['version'] == 2

@@ -9,6 +9,7 @@ import atexit
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -248,12 +249,17 @@ def task_spans(events):
 
 
 def test_task_spans(events):
-    """{test index: (task name, seconds)} of the 'Iperf test N: ...' tasks."""
+    """{test index: (task name, seconds)} of the 'Iperf test ...' tasks: a task runs a batch of tests
+    ('Iperf test 1: ..., 2: ...' or 'Iperf test 1 to 8: ...'), and its span counts for each of them."""
     spans = {}
     for name, start, end in task_spans(events):
         if name.startswith('Iperf test '):
-            index = int(name[len('Iperf test '):].split(':', 1)[0])
-            spans[index] = (name, end - start)
+            label = name[len('Iperf test '):]
+            ranged = re.match(r'(\d+) to (\d+): ', label)
+            indexes = range(int(ranged.group(1)), int(ranged.group(2)) + 1) if ranged else [
+                int(index) for index in re.findall(r'(?:^|, )(\d+): ', label)]
+            for index in indexes:
+                spans[index] = (name, end - start)
     return spans
 
 
