@@ -105,27 +105,24 @@ def run_session(info, connection, size, work):
     for task in tasks:
         if task not in tests:
             other[task['name']] = other.get(task['name'], 0.0) + task['wall']
+    ordered = sorted(summary, key=lambda test: test['started_at'])
     return dict(wall=wall, bps=[test['throughput_bps'] for test in summary
                                 if test['direction'] == 'to_node' and test['protocol'] == 'tcp'],
+                # The hosts' own view: how long each test's traffic lasted, and
+                # the time from one test's end to the next one's start.
+                traffic=[test['ended_at'] - test['started_at'] for test in ordered],
+                gaps=[b['started_at'] - a['ended_at'] for a, b in zip(ordered, ordered[1:])],
                 attempts=attempts, tests=tests, other_tasks=other,
                 # Everything but the test tasks: start-up, preflight, leases, clean-up, summary.
                 outside_tests=wall - sum(test['wall'] for test in tests))
 
 
 def task_timings(timer_file):
-    """Every task in order: its wall time up to the next task's start, the part
-    of it until its last result (busy), and the longest duration_s of its hosts
-    (for a test task: the iperf sides, retries included)."""
+    """Every task in order, with its wall time up to the next task's start."""
     events = [json.loads(line) for line in timer_file.read_text().splitlines()]
     starts = [i for i, event in enumerate(events) if event['event'] == 'task']
-    tasks = []
-    for first, following in zip(starts, starts[1:] + [len(events) - 1]):
-        results = [e for e in events[first + 1:following + 1] if e['event'] not in ('task', 'skipped')]
-        start = events[first]['t']
-        tasks.append(dict(name=events[first]['task'], wall=events[following]['t'] - start,
-                          busy=max([e['t'] - start for e in results] or [0.0]),
-                          iperf=max([e.get('duration_s') or 0.0 for e in results] or [0.0])))
-    return tasks
+    return [dict(name=events[first]['task'], wall=events[following]['t'] - events[first]['t'])
+            for first, following in zip(starts, starts[1:] + [len(events) - 1])]
 
 
 def snapshot(work):
@@ -278,12 +275,14 @@ def figures(runs):
     def info(name, values, unit='s'):
         rows.append(('  ' + name, median(values), unit, [], None, None))
 
-    # Where a session's test goes, from the bench_timer callback (8-test runs).
+    # Where a session's time goes (8-test runs): the tasks that run the tests,
+    # from the bench_timer callback, and the tests as the hosts saw them.
     for kind in sessions:
         tests = [test for pair in runs[kind] for test in pair['big']['tests']]
+        info('%s: test tasks per run' % kind, [len(pair['big']['tests']) for pair in runs[kind]], '')
         info('%s: test task, start to next task' % kind, [t['wall'] for t in tests])
-        info('%s:   until its last result' % kind, [t['busy'] for t in tests])
-        info('%s:   iperf sides in it (max duration_s)' % kind, [t['iperf'] for t in tests])
+        info('%s: traffic per test (records)' % kind, [v for pair in runs[kind] for v in pair['big']['traffic']])
+        info('%s: gap between tests (records)' % kind, [v for pair in runs[kind] for v in pair['big']['gaps']])
         # Not a per-test cost, though the figure counts it as one: the 8-test run
         # has 3 hosts, the 2-test run 2, and some tasks loop over the hosts.
         info('%s: non-test tasks, (8-run - 2-run) / %d' % (kind, EXTRA_TESTS),

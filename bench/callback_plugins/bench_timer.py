@@ -2,9 +2,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Timestamps of task starts and host results, for bench/bench.py.
 
-ansible.posix.profile_tasks is not installed, and it would not tell the
-iperf run inside a task from Ansible's own cost around it; this records the
-module's duration_s next to the task's wall time so the bench can.
+ansible.posix.profile_tasks is not installed; the bench needs the task
+starts in a file it can read, not in the run's output.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -48,9 +47,7 @@ class CallbackModule(CallbackBase):
         self._write(event='task', task=task.get_name())
 
     def _result(self, result, status):
-        self._write(event=status, task=result._task.get_name(), host=result._host.get_name(),
-                    duration_s=max([result._result.get('duration_s') or 0.0] + [
-                        side.get('duration_s') or 0.0 for side in result._result.get('sides') or []]))
+        self._write(event=status, task=result._task.get_name(), host=result._host.get_name())
 
     def v2_runner_on_ok(self, result):
         self._result(result, 'ok')
