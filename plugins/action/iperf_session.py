@@ -37,6 +37,8 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session impor
 
 
 display = Display()
+# The longest one call waits for a host's sides.
+CALL_WAIT = 15
 
 
 class ActionModule(ActionBase):
@@ -167,8 +169,9 @@ class ActionModule(ActionBase):
         deadline = self._deadline(args, follow_timeout)
         # A call on a host outlives a controller killed outright (the ControlMaster
         # keeps its session): it must end well within follow_timeout, so that the
-        # side then finds nobody following it.
-        args.setdefault('wait', max(1, min(60, follow_timeout // 2)))
+        # side then finds nobody following it. And a side whose peer failed hears
+        # of it only when its call returns.
+        args.setdefault('wait', max(1, min(CALL_WAIT, follow_timeout // 2)))
         reconnects, lost_since, pause = 0, None, 1.0
         controller = os.getppid()
         while True:

@@ -134,8 +134,9 @@ options:
     description:
       - How many seconds one call waits for the side to end. A longer test comes back with RV(finished) false,
         and the action plugin calls again, until it ends. Each call renews the side's heartbeat.
-      - The action plugin sets half of O(follow_timeout), at most 60, because a call may outlive a controller that was
-        killed outright, so a side stops at most 1.5 x O(follow_timeout) after its controller is gone.
+      - The action plugin sets half of O(follow_timeout), at most 15, because a call may outlive a controller that was
+        killed outright, so a side stops at most 1.5 x O(follow_timeout) after its controller is gone; and because a
+        side whose peer failed learns it only from the next call (O(cancel)).
     type: int
     default: 60
   follow_timeout:

@@ -687,6 +687,28 @@ def test_continue_on_error_true_runs_the_whole_matrix(ftlab, dead_address_invent
     check_final_failure(run, 'node1 to_node rep 1')
 
 
+def test_a_side_whose_peer_failed_is_stopped(ftlab, dead_address_inventory, tmp_path, remote_dir, playbooks):
+    """One batch of two tests, tpc1 -> node1; node1's test address is dead, so tpc1's clients fail within seconds.
+
+    node1's servers would wait iperf_connect_timeout + iperf_max_time = 120 s each for a client; the controller
+    stops the first and never starts the second.
+    """
+    run = run_to_end(playbooks, dead_address_inventory, tmp_path / 'out', '-e', 'iperf_time=2',
+                     '-e', 'iperf_max_time=60', '-e', 'iperf_connect_timeout=60', '-e', 'iperf_repetitions=2',
+                     '-e', 'iperf_remote_dir=%s' % remote_dir, '--limit', 'node1,tpc1', *TO_NODE_ONLY)
+    settle(ftlab, 'a side whose peer failed, in a batch', run)
+    spans = F.test_task_spans(run.events)
+    assert spans[1] == spans[2] and spans[1][1] < 40, spans
+    records = by_index(run.summary())
+    sides = run.records()
+    for index in (1, 2):
+        check_failed(records[index], r'sender on tpc1')
+        receiver = sides['node1_to_node_rep%d.receiver.iperf.json' % index]
+        assert re.search(r'receiver on node1: (iperf was stopped because|it did not start, because) its peer '
+                         r'failed: node1 to_node rep %d: sender on tpc1' % index, receiver['error']), receiver
+    check_final_failure(run, 'node1 to_node rep 1', 'node1 to_node rep 2')
+
+
 def test_continue_on_error_false_stops_at_the_first_failure(ftlab, dead_address_inventory, tmp_path, remote_dir,
                                                             playbooks):
     run = run_to_end(playbooks, dead_address_inventory, tmp_path / 'out', *UNREACHABLE_TEST,
