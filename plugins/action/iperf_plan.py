@@ -103,7 +103,7 @@ class ActionModule(ActionBase):
                                       dict((host, found.get('busy_ports')) for host, found in preflight.items()))
             # The longest a side can take: its peer's connect window, iperf's deadline, the stop.
             budget = options['connect_timeout'] + options['max_time'] + 2 * WATCHDOG_GRACE
-            grouped = batches(schedule, limit, budget,
+            grouped = batches(schedule, limit, budget, forks,
                               one_wave=not boolean(value('iperf_continue_on_error', True), strict=False))
         except IperfConfigurationError as exc:
             result.update(failed=True, msg='iperf session configuration: %s' % exc)

@@ -57,6 +57,9 @@ class ActionModule(ActionBase):
         args.setdefault('job_id', binascii.hexlify(os.urandom(8)).decode())
         # With tests, the sides stored so far: each as soon as a call returns it.
         self._stored = []
+        if tests is not None and output_dir:
+            # A host that got its fork late: its peer may have failed already.
+            args['cancel'] = self._cancellations(tests, output_dir, this_host)
         try:
             module_result = self._follow(args, task_vars, output_dir)
         except AnsibleConnectionFailure as exc:

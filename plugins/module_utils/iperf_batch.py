@@ -137,9 +137,9 @@ class Batch(object):
             if left <= 0 or any(result.get('error') for result in new) or (
                     new and time.time() - called >= REPORT_AFTER):
                 return found, False
-            pipe = self.job._done  # pylint: disable=protected-access
+            pipe = self.job.done_pipe
             if pipe is None:
                 time.sleep(min(POLL, left))
             elif select.select([pipe], [], [], min(POLL, left))[0] and not os.read(pipe, 1):
                 os.close(pipe)
-                self.job._done = None  # pylint: disable=protected-access
+                self.job.done_pipe = None

@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, apetools.iperf contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run one side of a test apart from the SSH session that started it.
+"""Run a host's work for a task apart from the SSH session that started it.
 
-A test may outlast any SSH connection (hours, days). So the side runs in a
-process of its own session, and the module that started it only waits for
-its result. When the connection is lost, the controller runs the module
-again with the same arguments: it finds the job and waits for it, instead of
-starting a second side.
+A test may outlast any SSH connection (hours, days). So the work (the host's
+sides of a batch, see iperf_batch) runs in a process of its own session, and
+the module that started it only waits for its results. When the connection
+is lost, the controller runs the module again with the same arguments: it
+finds the job and waits for it, instead of starting a second one.
 
 The job file's modification time is a heartbeat, renewed while a module
 waits. When no controller has waited for ``follow_timeout`` seconds (it was
@@ -20,23 +20,20 @@ __metaclass__ = type
 
 import json
 import os
-import select
 import time
 
-BEAT = 1.0
-RESULT_POLL = 0.2
 # A job file still without the side's pid after this long: the side never started.
 START_GRACE = 30.0
 
 
 class Job(object):
-    """The job of one side of one test: ``<path>`` (pid, heartbeat) and ``<path>.result``."""
+    """A detached job: ``<path>`` (pid, heartbeat) and ``<path>.result``."""
 
     def __init__(self, path, clock=time.time):
         self.path = path
         self.result_path = path + '.result'
         self.clock = clock
-        self._done = None
+        self.done_pipe = None
 
     def claim(self):
         """True if this call created the job and must start it; False if it exists."""
@@ -57,7 +54,7 @@ class Job(object):
             os.close(write_end)
             os.waitpid(pid, 0)
             # The pipe closes when the side's process ends: no polling for a short test.
-            self._done = read_end
+            self.done_pipe = read_end
             return
         try:
             os.close(read_end)
@@ -83,10 +80,6 @@ class Job(object):
                 return json.load(handle)
         except (OSError, ValueError):
             return None
-
-    def wait(self, seconds):
-        """The side's result if it ends within ``seconds``, else None. Keeps the heartbeat."""
-        return wait_all([self], seconds)[self.path]
 
     def poll(self):
         """The result now, or None while the side runs; renews the heartbeat."""
@@ -131,34 +124,6 @@ class Job(object):
             return self.clock() - os.stat(self.path).st_mtime
         except OSError:
             return float('inf')
-
-
-def wait_all(jobs, seconds):
-    """Wait up to ``seconds`` for every job; return each job's result (None if still running) by its path.
-
-    While waiting, every running job's heartbeat is renewed; a job that this
-    process started wakes the wait the moment it ends.
-    """
-    deadline = time.time() + seconds
-    results = {}
-    while True:
-        for job in jobs:
-            if results.get(job.path) is None:
-                results[job.path] = job.poll()
-        running = [job for job in jobs if results[job.path] is None]
-        left = deadline - time.time()
-        if not running or left <= 0:
-            return results
-        pipes = [job._done for job in running if job._done is not None]  # pylint: disable=protected-access
-        if not pipes:
-            time.sleep(min(RESULT_POLL, left))
-            continue
-        for ready in select.select(pipes, [], [], min(BEAT, left))[0]:
-            if not os.read(ready, 1):
-                os.close(ready)
-                for job in running:
-                    if job._done == ready:  # pylint: disable=protected-access
-                        job._done = None  # pylint: disable=protected-access
 
 
 def _process_start(pid):

@@ -302,7 +302,7 @@ def separate_ports(schedule, port, port_count, busy_ports=None):
     return schedule
 
 
-def batches(schedule, limit, budget, one_wave=False):
+def batches(schedule, limit, budget, forks, one_wave=False):
     """Group consecutive waves into batches: one task runs a batch.
 
     In a batch each host goes through its tests by itself, wave after wave,
@@ -314,7 +314,9 @@ def batches(schedule, limit, budget, one_wave=False):
       ``limit`` chains, each test sharing a host with the one before it in its
       chain (that host runs them one after the other);
     - a client never reaches the server of another test: no two tests of a
-      batch have the same receiver and port.
+      batch have the same receiver and port;
+    - every host of the batch has a fork for the whole task: at most
+      ``forks`` hosts, or a host would wait for a peer that has no fork yet.
 
     ``one_wave`` keeps one wave per batch (``iperf_continue_on_error: false``
     stops the run at the first failed wave). Each test gets ``wave`` and
@@ -323,15 +325,17 @@ def batches(schedule, limit, budget, one_wave=False):
     ``budget``; a side waits that long for its peer, and no longer. Returns a
     list of lists of waves.
     """
-    result, tails, ports = [], [], set()
+    result, tails, ports, hosts = [], [], set(), set()
     for number, wave in enumerate(schedule, 1):
         chains = _chains(tails, wave)
         receivers = set((test['receiver'], test['port']) for test in wave)
-        if one_wave or not result or len(chains) > limit or receivers & ports:
+        joined = hosts | set(host for test in wave for host in (test['sender'], test['receiver']))
+        if one_wave or not result or len(chains) > limit or receivers & ports or len(joined) > forks:
             result.append([])
             chains, ports = list(wave), set()
+            joined = set(host for test in wave for host in (test['sender'], test['receiver']))
         result[-1].append(wave)
-        tails = chains
+        tails, hosts = chains, joined
         ports |= receivers
         for test in wave:
             test['wave'] = number

@@ -118,3 +118,19 @@ def test_one_tpc_serves_three_nodes_at_once(pairs_lab, tmp_path):
     for node in ('node1', 'node2', 'node3'):
         mine = [r for r in records if r['node'] == node]
         assert not _overlap(mine[0], mine[1]), mine
+
+
+def test_fewer_forks_than_hosts_means_more_tasks_not_failures(pairs_lab, tmp_path):
+    """Every host of a batch holds a fork for the whole task: with 2 forks, each batch is one node and tpc1."""
+    inventory = tmp_path / 'shared.yml'
+    inventory.write_text('all:\n  children:\n    nodes:\n      hosts:\n'
+                         + ''.join('        node%d: {iperf_tpc: tpc1}\n' % k for k in (1, 2, 3)))
+    run = run_playbook(SESSION, pairs_lab['inventory'], str(tmp_path / 'out'), '-i', str(inventory),
+                       '--limit', 'node1,node2,node3,tpc1', '--forks', '2', '-e', 'iperf_time=1')
+    assert run.rc == 0, run.output
+    records = run.summary()
+    assert len(records) == 6 and all(r['succeeded'] and r['throughput_bps'] > 0 for r in records), records
+    assert [line.split(']')[0] for line in run.output.splitlines() if line.startswith('TASK [Iperf test ')] == [
+        'TASK [Iperf test 1: node1 to_node rep 1, 2: node1 from_node rep 1',
+        'TASK [Iperf test 3: node2 to_node rep 1, 4: node2 from_node rep 1',
+        'TASK [Iperf test 5: node3 to_node rep 1, 6: node3 from_node rep 1']

@@ -109,7 +109,7 @@ def test_nobody_following_stops_the_sides(tmp_path):
     batch.start([dict(key='1', wave=1, starts_within=0, runner=FakeSide(log, 'a', 30.0, batch=batch, key='1')),
                  dict(key='2', wave=2, starts_within=0, runner=FakeSide(log, 'b'))])
     time.sleep(0.2)
-    batch.job._done = None  # a later call of the task: no pipe from the job, only files
+    batch.job.done_pipe = None  # a later call of the task: no pipe from the job, only files
     os.utime(batch.job.path, (time.time() - 5, time.time() - 5))  # nobody beat for 5 s
     deadline = time.time() + 10
     while len(batch.results(['1', '2'])) < 2 and time.time() < deadline:

@@ -12,13 +12,22 @@ def _job(tmp_path):
     return Job(str(tmp_path / 'side.job'))
 
 
+def _wait(job, seconds):
+    """The job's result if it ends within ``seconds``, else None; polls as a module call does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = job.poll()
+        if result is not None or time.monotonic() >= deadline:
+            return result
+        time.sleep(0.02)
+
+
 def test_a_short_side_comes_back_in_one_wait(tmp_path):
     job = _job(tmp_path)
     assert job.claim()
     began = time.monotonic()
     job.start(lambda: dict(pid=os.getpid(), sid=os.getsid(0)))
-    result = job.wait(10)
-    # The pipe wakes the waiter as soon as the side ends: no polling delay.
+    result = _wait(job, 10)
     assert time.monotonic() - began < 1.0
     assert result['pid'] != os.getpid() and result['sid'] != os.getsid(0), 'not in a session of its own'
     assert not _job(tmp_path).claim(), 'a second call must attach, not start again'
@@ -28,23 +37,23 @@ def test_a_second_caller_attaches_to_the_running_side(tmp_path):
     first = _job(tmp_path)
     assert first.claim()
     first.start(lambda: time.sleep(1.5) or dict(value=42))
-    assert first.wait(0.3) is None  # still running: the caller returns and calls again
+    assert _wait(first, 0.3) is None  # still running: the caller returns and calls again
     again = _job(tmp_path)
     assert not again.claim()
     assert again.running()
-    assert again.wait(10) == dict(value=42)
+    assert _wait(again, 10) == dict(value=42)
 
 
 def test_the_heartbeat_tells_the_side_whether_anyone_follows(tmp_path):
     job = _job(tmp_path)
     assert job.claim()
     job.start(lambda: time.sleep(0.5) or {})
-    job.wait(0.2)
+    _wait(job, 0.2)
     assert job.unfollowed_for() < 1.0
     old = time.time() - 300
     os.utime(job.path, (old, old))
     assert job.unfollowed_for() >= 299
-    job.wait(10)
+    _wait(job, 10)
     os.unlink(job.path)
     assert job.unfollowed_for() == float('inf')  # the run's folder was removed: nobody follows
 
@@ -53,14 +62,14 @@ def test_a_side_that_raises_reports_it(tmp_path):
     job = _job(tmp_path)
     job.claim()
     job.start(lambda: 1 / 0)
-    assert 'internal error: ZeroDivisionError' in job.wait(10)['error']
+    assert 'internal error: ZeroDivisionError' in _wait(job, 10)['error']
 
 
 def test_a_side_killed_without_a_result_is_reported(tmp_path):
     job = _job(tmp_path)
     job.claim()
     job.start(lambda: os.kill(os.getpid(), 9))
-    result = job.wait(10)
+    result = _wait(job, 10)
     assert 'ended without a result' in result['error']
     with open(job.path) as handle:
         assert json.load(handle)['pid'] > 0
@@ -74,7 +83,7 @@ def test_a_job_whose_side_never_started_is_not_waited_for_forever(tmp_path):
     os.utime(job.path, (old, old))
     job.clock = lambda: time.time() + 60  # the claim is a minute old
     assert not job.running()
-    assert 'ended without a result' in job.wait(1)['error']
+    assert 'ended without a result' in _wait(job, 1)['error']
 
 
 def test_a_zombie_or_a_reused_pid_is_not_the_side(tmp_path):

@@ -259,7 +259,7 @@ def _order_and_overlap(batch):
 def test_one_tpc_runs_the_whole_matrix_in_one_batch():
     nodes, peers = devices(NODES, TPC)
     tests = plan(nodes, peers, ['to_node', 'from_node'], 2, 5201)
-    result = batches(waves(tests, 1), 1, 160)
+    result = batches(waves(tests, 1), 1, 160, 20)
     assert [[[t['index'] for t in wave] for wave in batch] for batch in result] == [[[i] for i in range(1, 9)]]
     # Each test waits for the budget of every earlier one: they all share the TPC.
     assert [t['starts_within'] for t in tests] == [160 * i for i in range(8)]
@@ -269,7 +269,7 @@ def test_one_tpc_runs_the_whole_matrix_in_one_batch():
 def test_a_receiver_port_used_twice_starts_a_new_batch():
     nodes, peers = devices(NODES, TPC)
     tests = plan(nodes, peers, ['to_node', 'from_node'], 3, 5201, port_count=3)
-    result = batches(waves(tests, 1), 1, 100)
+    result = batches(waves(tests, 1), 1, 100, 20)
     for batch in result:
         used = [(t['receiver'], t['port']) for wave in batch for t in wave]
         assert len(used) == len(set(used))
@@ -280,13 +280,13 @@ def test_a_receiver_port_used_twice_starts_a_new_batch():
 def test_one_wave_per_batch_when_asked():
     nodes, peers = devices(NODES, TPC)
     tests = plan(nodes, peers, ['to_node'], 1, 5201)
-    assert [len(batch) for batch in batches(waves(tests, 1), 1, 100, one_wave=True)] == [1, 1]
+    assert [len(batch) for batch in batches(waves(tests, 1), 1, 100, 20, one_wave=True)] == [1, 1]
 
 
 def test_disjoint_pairs_each_keep_their_chain():
     nodes, peers = _pairs(8)
     tests = plan(nodes, peers, ['to_node', 'from_node'], 3, 5201)
-    result = batches(waves(tests, 8), 8, 50)
+    result = batches(waves(tests, 8), 8, 50, 20)
     assert len(result) == 1
     assert sorted(set(t['starts_within'] for t in tests)) == [0, 50, 100, 150, 200, 250]
 
@@ -295,7 +295,7 @@ def test_hosts_that_do_not_chain_need_a_new_batch_at_concurrency_one():
     # Two node pairs at concurrency 1: one after the other would run at once in a batch.
     nodes, peers = _pairs(2)
     tests = plan(nodes, peers, ['to_node'], 1, 5201)
-    assert [len(batch) for batch in batches(waves(tests, 1), 1, 100)] == [1, 1]
+    assert [len(batch) for batch in batches(waves(tests, 1), 1, 100, 20)] == [1, 1]
 
 
 @pytest.mark.parametrize('limit', [1, 2, 3, 5])
@@ -304,7 +304,7 @@ def test_a_batch_never_runs_more_than_the_limit_at_once(limit):
                             for i in range(7)],
                            [dict(host='tpc%d' % i, address='198.19.0.%d' % (100 + i)) for i in range(3)])
     tests = plan(nodes, peers, ['to_node', 'from_node'], 3, 5201)
-    result = batches(waves(tests, limit), limit, 10)
+    result = batches(waves(tests, limit), limit, 10, 20)
     assert [t['index'] for batch in result for wave in batch for t in wave] == sorted(
         t['index'] for t in tests) or limit > 1
     for batch in result:
@@ -317,3 +317,12 @@ def test_a_batch_never_runs_more_than_the_limit_at_once(limit):
                 earlier = [t for w in batch for t in w if t['wave'] < test['wave']
                            and set((t['sender'], t['receiver'])) & set((test['sender'], test['receiver']))]
                 assert test['starts_within'] >= max([t['starts_within'] + 10 for t in earlier] or [0])
+
+
+def test_a_batch_has_no_more_hosts_than_forks():
+    # One TPC and 6 nodes: every host waits in the task for its turn, and needs a fork meanwhile.
+    nodes, peers = devices([dict(host='node%d' % i, address='198.19.0.%d' % (10 + i)) for i in range(1, 7)], TPC)
+    tests = plan(nodes, peers, ['to_node', 'from_node'], 1, 5201)
+    result = batches(waves(tests, 1), 1, 100, 5)
+    assert [sorted(set(t['node'] for wave in batch for t in wave)) for batch in result] == [
+        ['node1', 'node2', 'node3', 'node4'], ['node5', 'node6']]
