@@ -21,9 +21,10 @@ description:
     no host, which run at once. Every host runs its tests in plan order. Both sides of every test of a wave need
     a fork, so N is capped at half of C(--forks), with a warning.
   - Consecutive waves form a batch, which one task runs, as long as the hosts' own order keeps the waves'
-    promises (at most N tests at once, no receiver port used twice). In a batch each host goes through its tests
-    by itself and a test starts when both of its hosts get to it, so no task boundary costs time between tests.
-    With one TPC and C(iperf_port_count) of 100 (the default), up to 100 tests run in one task.
+    promises (at most N tests at once, no receiver port used twice) and the batch has no more hosts than
+    C(--forks) (each holds a fork for the whole task). In a batch each host goes through its tests by itself and a
+    test starts when both of its hosts get to it, so no task boundary costs time between tests. With one TPC, the
+    default C(iperf_port_count) of 100 and enough forks, the whole matrix of a lab is one task.
     With C(iperf_continue_on_error) false, every wave is a batch of its own, so that the first failed test stops the run.
   - Refuses, before any traffic, everything that cannot work (no nodes, no TPC for a node, a host in both
     groups, duplicate node ids, a missing test address, an unknown direction, a bad option value, an unsafe
