@@ -106,23 +106,33 @@ class ActionModule(ActionBase):
     def _cancellations(tests, output_dir, this_host):
         """Sides whose peer this run lost, or whose peer's side failed: they would wait for it in vain."""
         records = os.path.join(output_dir, RECORDS_DIR)
+        try:
+            # One listing per call: a TPC's batch may hold hundreds of tests.
+            names = set(os.listdir(records))
+        except OSError:
+            return {}
+        peers = set(test[role] for test in tests for role in ('sender', 'receiver') if test.get(role))
+        lost = set(peer for peer in peers if any(
+            name.startswith(peer + '.unreachable') or name.startswith(peer + '.lost') for name in names))
         reasons = {}
         for position, test in enumerate(tests, 1):
             if not test.get('sender') or not test.get('files'):
                 continue
             peer_role = 'receiver' if test['sender'] == this_host else 'sender'
-            peer = test[peer_role]
-            if glob.glob(os.path.join(glob.escape(records), glob.escape(peer) + '.unreachable*.json')) or \
-                    glob.glob(os.path.join(glob.escape(records), glob.escape(peer) + '.lost*.json')):
-                reasons[ActionModule._key(test, position)] = 'this run lost its peer %s' % peer
+            key = ActionModule._key(test, position)
+            if test[peer_role] in lost:
+                reasons[key] = 'this run lost its peer %s' % test[peer_role]
+                continue
+            name = test['files'][peer_role] + '.json'
+            if name not in names:
                 continue
             try:
-                with open(os.path.join(records, test['files'][peer_role] + '.json')) as handle:
+                with open(os.path.join(records, name)) as handle:
                     error = json.load(handle).get('error')
             except (OSError, IOError, ValueError):
                 continue
             if error:
-                reasons[ActionModule._key(test, position)] = 'its peer failed: %s' % error
+                reasons[key] = 'its peer failed: %s' % error
         return reasons
 
     def _record_failure(self, output_dir, planned, this_host, kind, cause):

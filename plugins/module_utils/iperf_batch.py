@@ -114,28 +114,30 @@ class Batch(object):
                 continue
         return found
 
-    def wait(self, keys, seconds, reported=()):
-        """Wait until every side of ``keys`` ended, a side not yet ``reported`` failed, or ``seconds`` passed;
-        or, after ``REPORT_AFTER`` seconds, until a side not yet ``reported`` ended.
+    def wait(self, keys, seconds):
+        """Wait until every side of ``keys`` ended, one of them failed, or ``seconds`` passed; or, after
+        ``REPORT_AFTER`` seconds, until one of them ended.
 
-        Returns ``(results by key, finished)``. Keeps the heartbeat while waiting.
+        ``keys`` are the sides the controller does not have yet. Returns ``(results by key of those that
+        ended, finished)``. Keeps the heartbeat while waiting.
         """
         called = time.time()
         deadline = called + seconds
+        found = {}
         while True:
-            found = self.results(keys)
+            # Each result is read once: a long test's result holds all its intervals.
+            found.update(self.results([key for key in keys if key not in found]))
             if len(found) == len(keys):
                 return found, True
             ended = self.job.poll()
             if ended is not None:
                 # The job is gone: what it did not write, it will never write.
-                found = self.results(keys)
+                found.update(self.results([key for key in keys if key not in found]))
                 cause = ended.get('error') or 'the side\'s process ended without a result (it was killed)'
                 return dict((key, found.get(key) or dict(error=cause)) for key in keys), True
-            new = [result for key, result in found.items() if key not in reported]
             left = deadline - time.time()
-            if left <= 0 or any(result.get('error') for result in new) or (
-                    new and time.time() - called >= REPORT_AFTER):
+            if left <= 0 or any(result.get('error') for result in found.values()) or (
+                    found and time.time() - called >= REPORT_AFTER):
                 return found, False
             pipe = self.job.done_pipe
             if pipe is None:

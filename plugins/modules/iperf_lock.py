@@ -69,6 +69,13 @@ options:
   controller:
     description: Name of the controller, recorded for the message another run sees.
     type: str
+  remove:
+    description:
+      - With O(state=absent), a folder to delete before the lease is given back, such as the run's raw files on the
+        host once the controller has them. One call ends the run on the host.
+      - Giving back a lease that this run does not hold (another run's, or none with C(iperf_lock) false) changes
+        nothing, so the session playbook calls this on every host.
+    type: path
   lock_dir:
     description: Folder of the leases on the host.
     type: path
@@ -117,15 +124,33 @@ waited_s:
   description: Seconds spent waiting for the host.
   returned: when state is present
   type: float
+host:
+  description: O(host), so that a play can tell the results of several hosts apart.
+  returned: always
+  type: str
+  sample: tpc1
 message:
   description: A sentence on who holds the host, for people.
   returned: always
   type: str
 '''
 
+import os
+import shutil
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError, check_name
+
+
+def _remove(module, path):
+    if not path or not os.path.lexists(path):
+        return False
+    try:
+        shutil.rmtree(path)
+    except OSError as exc:
+        module.fail_json(msg='could not remove %s on %s: %s' % (path, module.params['host'], exc))
+    return True
 
 
 def main():
@@ -140,6 +165,7 @@ def main():
             wait=dict(type='bool', default=True),
             controller=dict(type='str'),
             lock_dir=dict(type='path', default='/var/tmp/apetools-iperf/locks'),
+            remove=dict(type='path'),
         ),
         supports_check_mode=True,
     )
@@ -152,13 +178,14 @@ def main():
     busy = bool(holder) and holder.get('run') != params['run']
     message = ('host %s is busy with %s; waiting up to %.0f s' % (params['host'], lease.describe(holder), params['timeout'])
                if busy else 'host %s is free for run %s' % (params['host'], params['run']))
-    result = dict(holder=holder, busy=busy, message=message)
+    result = dict(host=params['host'], holder=holder, busy=busy, message=message)
     if params['state'] == 'query' or module.check_mode:
         if params['state'] == 'present' and not busy:
             result['waited_s'] = 0.0  # as if taken: check mode then takes the same path as a real run
         module.exit_json(changed=False, **result)
     if params['state'] == 'absent':
-        module.exit_json(changed=lease.release(params['run']), **result)
+        removed = _remove(module, params['remove'])
+        module.exit_json(changed=lease.release(params['run']) or removed, **result)
     try:
         result['waited_s'] = round(lease.acquire(params['run'], params['expires_in'],
                                                  params['timeout'] if params['wait'] else 0,

@@ -444,11 +444,11 @@ def main():
             batch.start([dict(key=side['key'], wave=int(test.get('wave') or 1),
                               starts_within=float(test.get('starts_within') or 0), runner=runner)
                          for side, runner, test in running])
-            results, finished = batch.wait([side['key'] for side, _runner, _test in running], params['wait'],
-                                           params['reported'])
+            results, finished = batch.wait([side['key'] for side, _runner, _test in running
+                                            if side['key'] not in params['reported']], params['wait'])
             for side, _runner, _test in running:
-                side['finished'] = side['key'] in results
-                if side['finished'] and side['key'] not in params['reported']:
+                side['finished'] = side['key'] in results or side['key'] in params['reported']
+                if side['key'] in results:
                     _finish(side, results[side['key']], params['inline_limit'])
     except OSError as exc:
         module.fail_json(msg='%s on %s: %s' % (', '.join(_name(test) for _side_, _runner, test in running),
