@@ -291,7 +291,7 @@ attempts:
   type: int
 sides:
   description:
-    - With O(tests), one result per side that ended and was not RV(reported) yet, each with the keys that a single
+    - With O(tests), one result per side that ended and was not in O(reported) yet, each with the keys that a single
       test returns at the top level (RV(role), RV(filename), RV(measurement), RV(error), RV(succeeded)...) and
       C(node), C(repetition) and C(key) (the test's C(index)).
     - The module returns before every side ended when a side failed, so that the controller can stop the peers
