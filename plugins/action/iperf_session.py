@@ -57,6 +57,11 @@ class ActionModule(ActionBase):
         args.setdefault('job_id', binascii.hexlify(os.urandom(8)).decode())
         # With tests, the sides stored so far: each as soon as a call returns it.
         self._stored = []
+        # Whom a peer may wait for in vain: hosts that left the play, and hosts
+        # this task loses (records of earlier tasks are no verdict: a host lost
+        # then may be back, and its own call says so quickly).
+        self._play_hosts = set(task_vars.get('ansible_play_hosts') or ())
+        self._known_records = self._record_names(output_dir)
         if tests is not None and output_dir:
             # A host that got its fork late: its peer may have failed already.
             args['cancel'] = self._cancellations(tests, output_dir, this_host)
@@ -77,13 +82,24 @@ class ActionModule(ActionBase):
             result.update(self._side(dict(module_result, reconnects=reconnects), output_dir, this_host))
             return result
         module_result.pop('sides', None)
-        result.update(module_result, sides=self._stored)
         errors = [side['error'] for side in self._stored if side.get('error')]
+        if module_result.get('failed'):
+            # The host's job may still run, or not: its peers stop waiting for it,
+            # and its raw files stay on it (see troubleshooting.md).
+            errors += self._record_failure(output_dir, self._unreported(planned, args), this_host, 'lost',
+                                           ': %s' % (module_result.get('msg') or 'the module failed'))
+        result.update(module_result, sides=self._stored)
         if errors:
             result.update(failed=True, error='; '.join(errors), succeeded=False)
-        result['msg'] = module_result.get('msg') if not self._stored else '; '.join(
-            side['msg'] for side in self._stored if side.get('msg'))
+        result['msg'] = '; '.join(errors) if errors else '%d sides measured' % len(self._stored)
         return result
+
+    @staticmethod
+    def _record_names(output_dir):
+        try:
+            return set(os.listdir(os.path.join(output_dir, RECORDS_DIR))) if output_dir else set()
+        except OSError:
+            return set()
 
     @staticmethod
     def _key(test, position):
@@ -102,24 +118,22 @@ class ActionModule(ActionBase):
         if output_dir and args.get('tests') is not None:
             args['cancel'] = self._cancellations(self._unreported(args['tests'], args), output_dir, this_host)
 
-    @staticmethod
-    def _cancellations(tests, output_dir, this_host):
-        """Sides whose peer this run lost, or whose peer's side failed: they would wait for it in vain."""
+    def _cancellations(self, tests, output_dir, this_host):
+        """Sides whose peer left the play or was lost in this task, or whose peer's side failed: they would wait
+        for it in vain."""
         records = os.path.join(output_dir, RECORDS_DIR)
-        try:
-            # One listing per call: a TPC's batch may hold hundreds of tests.
-            names = set(os.listdir(records))
-        except OSError:
-            return {}
+        # One listing per call: a TPC's batch may hold hundreds of tests.
+        names = self._record_names(output_dir)
+        new = names - self._known_records
         peers = set(test[role] for test in tests for role in ('sender', 'receiver') if test.get(role))
-        lost = set(peer for peer in peers if any(
-            name.startswith(peer + '.unreachable') or name.startswith(peer + '.lost') for name in names))
+        lost = set(peer for peer in peers if (self._play_hosts and peer not in self._play_hosts) or any(
+            name.startswith(peer + '.unreachable') or name.startswith(peer + '.lost') for name in new))
         reasons = {}
         for position, test in enumerate(tests, 1):
             if not test.get('sender') or not test.get('files'):
                 continue
             peer_role = 'receiver' if test['sender'] == this_host else 'sender'
-            key = ActionModule._key(test, position)
+            key = self._key(test, position)
             if test[peer_role] in lost:
                 reasons[key] = 'this run lost its peer %s' % test[peer_role]
                 continue

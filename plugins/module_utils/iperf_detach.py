@@ -37,13 +37,18 @@ class Job(object):
 
     def claim(self):
         """True if this call created the job and must start it; False if it exists."""
+        # The claim's time goes inside, since the file's own times move with every
+        # heartbeat; and the file appears whole (a link), never empty.
+        draft = '%s.claim.%d' % (self.path, os.getpid())
+        write_json(draft, dict(claimed=self.clock()))
         try:
-            handle = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.link(draft, self.path)
         except OSError as exc:
             if os.path.exists(self.path):
                 return False
             raise exc
-        os.close(handle)
+        finally:
+            os.unlink(draft)
         return True
 
     def start(self, work):
@@ -96,7 +101,6 @@ class Job(object):
         try:
             with open(self.path) as handle:
                 text = handle.read()
-            born = os.stat(self.path).st_ctime
         except (OSError, IOError):
             return False
         try:
@@ -104,7 +108,10 @@ class Job(object):
             pid = int(job['pid'])
         except (ValueError, KeyError, TypeError):
             # Claimed, pid not written yet: only for a moment, unless the side never started.
-            return self.clock() - born < START_GRACE
+            try:
+                return self.clock() - float(json.loads(text)['claimed']) < START_GRACE
+            except (ValueError, KeyError, TypeError):
+                return False
         try:
             os.kill(pid, 0)
         except OSError:

@@ -118,11 +118,19 @@ class Side(object):
         while True:
             result = self._run_once(argv, self.options['max_time'])
             error = result['measurement'].get('error')
-            if not _refused(error) or self.clock() + pause >= connect_deadline or result['abandoned']:
-                if _refused(error):
+            # A refused attempt ends in milliseconds, before iperf's own wait looks
+            # at abandoned(): look between the attempts.
+            stop = _refused(error) and self.abandoned()
+            if not _refused(error) or self.clock() + pause >= connect_deadline or result['abandoned'] or stop:
+                if stop:
+                    result.update(abandoned=True, error='it stopped waiting for the receiver at %s port %s because %s'
+                                  % (self.peer_address, self.options['port'], stop))
+                elif _refused(error):
                     result['error'] = 'connection refused by the receiver at %s port %s for %.0f s: %s' % (
                         self.peer_address, self.options['port'], self.clock() - started,
-                        'its iperf server did not start')
+                        'its iperf server did not start' + (
+                            ' (its host may still have been busy with its earlier tests)' if self.wait_for_peer
+                            else ''))
                 return result
             os.unlink(result['output_path'])
             time.sleep(pause)

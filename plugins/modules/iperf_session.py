@@ -427,8 +427,9 @@ def main():
     batch = Batch(os.path.join(params['remote_dir'], 'batch.%s.job' % job_id), params['follow_timeout'])
     sides = []
     for position, test in enumerate(tests, 1):
-        key = str(test.get('index') or position)
         try:
+            # The key names a file on the host.
+            key = check_name(str(test.get('index') or position), 'index')
             side, runner = _side(module, params, check_name(params['this_host'], 'this_host'), batch, key, test)
         except (IperfConfigurationError, KeyError, TypeError, ValueError) as exc:
             module.fail_json(msg='%s on %s: %s' % (_name(test), params['this_host'], exc), succeeded=False,

@@ -157,3 +157,25 @@ def test_a_side_nobody_follows_stops_its_iperf_and_keeps_what_it_measured(tmp_pa
     assert all('partial figures are kept' in e for e in stopped), errors
     assert results['sender']['measurement']['sent_bps'] > 0
     assert not iperf_children()
+
+
+def test_a_client_waiting_for_a_busy_peer_stops_when_told(tmp_path):
+    """A sender whose peer may be busy for a long time retries; a cancel or a lost controller ends that at once."""
+    options = normalize_options(dict(time=1, port=free_port(), connect_timeout=1))
+    began = time.monotonic()
+    side = Side(options, 'sender', None, '127.0.0.1', str(tmp_path / 's.iperf'), PidFiles(str(tmp_path), 'h'),
+                abandoned=lambda: 'its peer failed: boom' if time.monotonic() - began > 1.0 else None)
+    side.wait_for_peer = 600
+    result = side.run()
+    assert time.monotonic() - began < 3
+    assert result['abandoned'] and result['error'] == (
+        'it stopped waiting for the receiver at 127.0.0.1 port %d because its peer failed: boom' % options['port'])
+    assert not iperf_children()
+
+
+def test_a_late_refusal_says_the_peer_may_have_been_busy(tmp_path):
+    options = normalize_options(dict(time=1, port=free_port(), connect_timeout=1))
+    side = Side(options, 'sender', None, '127.0.0.1', str(tmp_path / 's.iperf'), PidFiles(str(tmp_path), 'h'))
+    side.wait_for_peer = 0.5
+    assert side.run()['error'].endswith('its iperf server did not start (its host may still have been busy with its '
+                                        'earlier tests)')
