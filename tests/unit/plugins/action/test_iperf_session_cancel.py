@@ -35,8 +35,8 @@ def _records(tmp_path):
     return records
 
 
-def _cancellations(follower, tmp_path, tests=TESTS, host='tpc1'):
-    return ActionModule._cancellations(follower, tests, str(tmp_path), host)
+def _cancellations(follower, tmp_path, tests=None, host='tpc1'):
+    return ActionModule._cancellations(follower, TESTS if tests is None else tests, str(tmp_path), host)
 
 
 def test_nothing_is_cancelled_while_every_peer_is_fine(tmp_path):
