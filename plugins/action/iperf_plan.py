@@ -108,7 +108,8 @@ class ActionModule(ActionBase):
         except IperfConfigurationError as exc:
             result.update(failed=True, msg='iperf session configuration: %s' % exc)
             return result
-        run_dir = create_run_dir(value('iperf_output_dir', 'iperf-results'))
+        # Check mode names the run folder, and creates nothing.
+        run_dir = create_run_dir(value('iperf_output_dir', 'iperf-results'), create=not self._task.check_mode)
         # Run folders are unique per controller; the id must be unique across controllers too.
         run_id = '%s-%s' % (os.path.basename(run_dir), binascii.hexlify(os.urandom(4)).decode())
         # No test can outlast its deadlines, so neither can the run: its host leases expire then.
@@ -117,9 +118,10 @@ class ActionModule(ActionBase):
         max_duration = (len(schedule) * (options['connect_timeout'] + options['max_time'] + 30)
                         + len(participants) * follow_timeout + 600)
         tpc = list(peers.values())[0] if len(peers) == 1 else None
-        write_json('%s/%s' % (run_dir, PLAN_FILE),
-                   dict(tests=tests, options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit))
-        result.update(changed=True, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests,
+        if not self._task.check_mode:
+            write_json('%s/%s' % (run_dir, PLAN_FILE),
+                       dict(tests=tests, options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit))
+        result.update(changed=not self._task.check_mode, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests,
                       options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit,
                       follow_timeout=follow_timeout,
                       batches=[self._batch(number, batch) for number, batch in enumerate(grouped, 1)],

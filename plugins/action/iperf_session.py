@@ -21,6 +21,7 @@ import binascii
 import glob
 import json
 import os
+import shlex
 import time
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
@@ -91,7 +92,8 @@ class ActionModule(ActionBase):
         result.update(module_result, sides=self._stored)
         if errors:
             result.update(failed=True, error='; '.join(errors), succeeded=False)
-        result['msg'] = '; '.join(errors) if errors else '%d sides measured' % len(self._stored)
+        result['msg'] = '; '.join(errors) if errors else '%d sides %s' % (
+            len(self._stored), 'checked' if self._task.check_mode else 'measured')
         return result
 
     @staticmethod
@@ -178,10 +180,15 @@ class ActionModule(ActionBase):
                 'duration_s', 'started_at', 'ended_at', 'reconnects', 'error', 'succeeded', 'measurement', 'rc',
                 'stderr'))
             self._write_record(output_dir, record, side.get('filename') or this_host)
-        if side.get('role'):
+        if side.get('role') and self._task.check_mode:
+            side['msg'] = '%s %s rep %s: the %s on %s would run: %s' % (
+                side.get('node'), side.get('direction'), side.get('repetition', 1), side['role'], this_host,
+                ' '.join(shlex.quote(arg) for arg in side.get('argv') or []))
+            display.display(side['msg'])
+        elif side.get('role'):
             side['msg'] = side.get('error') or describe_side(record if stored else dict(record, **side))
             # One line per finished test, from the side whose figure counts.
-            if side['role'] == 'receiver' and not self._task.check_mode:
+            if side['role'] == 'receiver':
                 display.display(side['msg'], color='red' if side.get('error') else None)
         return side
 

@@ -12,11 +12,13 @@ import time
 LATEST = 'latest'
 
 
-def create_run_dir(output_dir, now=None):
-    """Create ``<output_dir>/<timestamp>[-N]`` and point ``latest`` at it."""
+def create_run_dir(output_dir, now=None, create=True):
+    """Create ``<output_dir>/<timestamp>[-N]`` and point ``latest`` at it; without ``create``, only name it."""
     output_dir = os.path.abspath(os.path.expanduser(str(output_dir)))
-    os.makedirs(output_dir, exist_ok=True)
     stamp = time.strftime('%Y%m%dT%H%M%S', time.localtime(now))
+    if not create:
+        return os.path.join(output_dir, stamp)
+    os.makedirs(output_dir, exist_ok=True)
     counter = 0
     while True:
         name = stamp if counter == 0 else '%s-%d' % (stamp, counter)

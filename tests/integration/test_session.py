@@ -34,3 +34,20 @@ def test_session_over_ssh(lab, tmp_path, connection, no_iperf_left):
         assert client['end']['sum_received']['bits_per_second'] > 0
     with open(os.path.join(run.run_dir, 'summary.csv')) as handle:
         assert len(handle.read().strip().splitlines()) == len(records) + 1
+
+
+def test_check_mode_shows_every_command_and_changes_nothing(lab, tmp_path, no_iperf_left):
+    output, remote = tmp_path / 'out', tmp_path / 'remote'
+    run = run_playbook(SESSION, lab['inventory'], str(output), '--check', '-e', 'iperf_time=1',
+                       '-e', 'iperf_remote_dir=%s' % remote)
+    assert run.rc == 0, run.output
+    hosts = lab['hosts']
+    lines = [line for line in run.output.splitlines() if ' would run: ' in line]
+    assert len(lines) == 8, lines  # both sides of 4 tests
+    assert 'node1 to_node rep 1: the receiver on node1 would run: iperf3 -s -p 5201 -1 -J' in lines
+    assert ('node1 to_node rep 1: the sender on tpc1 would run: iperf3 -c %s -p 5201 -t 1 -J'
+            % hosts['node1']['test_address']) in lines
+    assert 'Check mode: 4 tests planned and checked on their hosts; nothing ran' in ' '.join(run.output.split())
+    # No results folder on the controller, no file on the hosts.
+    assert not output.exists() and not remote.exists()
+    assert 'changed=0' in run.output and 'failed=0' in run.output
