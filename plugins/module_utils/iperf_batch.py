@@ -56,6 +56,10 @@ class Batch(object):
 
     def _run(self, sides):
         started = time.monotonic()
+        # Before any peer can connect: a server that a killed job of this run
+        # left on one of this batch's ports would take another test's client.
+        for side in sides:
+            side['runner'].clear_stale()
         for wave in sorted(set(side['wave'] for side in sides)):
             group = [side for side in sides if side['wave'] == wave]
             for side in group:

@@ -88,6 +88,7 @@ class Side(object):
         self.clock = clock
         self.attempts = 0
         self.pid = None
+        self.cleared = []
         # Seconds the peer may still be busy with its earlier tests of the batch:
         # both the client's connect window and the server's wait grow by this.
         self.wait_for_peer = 0
@@ -98,16 +99,21 @@ class Side(object):
             return server_argv(self.options, self.own_address)
         return client_argv(self.options, self.peer_address, self.own_address)
 
+    def clear_stale(self):
+        """Stop a server of ours that a killed earlier job left on this receiver's port (by its pid file)."""
+        if self.role == 'receiver':
+            self.cleared += self.pids.clear_stale(self.options['port'])
+
     def run(self):
         started = self.clock()
         argv = self.argv
         if self.role == 'receiver':
-            self.cleared = self.pids.clear_stale(self.options['port'])
+            self.clear_stale()
             # The server waits for the sender to connect, then for the test.
             result = self._run_once(argv, self.wait_for_peer + self.options['connect_timeout'] + self.options['max_time'])
         else:
             result = self._run_client(argv, started)
-        result.update(role=self.role, argv=argv, attempts=self.attempts, cleared=getattr(self, 'cleared', []),
+        result.update(role=self.role, argv=argv, attempts=self.attempts, cleared=self.cleared,
                       duration_s=round(self.clock() - started, 3),
                       started_at=round(self.attempt_started_at, 3), ended_at=round(time.time(), 3))
         return result

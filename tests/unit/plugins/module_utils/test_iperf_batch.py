@@ -18,6 +18,10 @@ class FakeSide(object):
         self.log, self.name, self.seconds, self.error = log, name, seconds, error
         self.batch, self.key = batch, key
         self.wait_for_peer = None
+        self.cleared_before = False
+
+    def clear_stale(self):
+        self.cleared_before = True
 
     def run(self):
         began = time.time()
@@ -30,7 +34,7 @@ class FakeSide(object):
             time.sleep(0.02)
         with open(self.log, 'a') as handle:
             handle.write(json.dumps(dict(name=self.name, began=began, ended=time.time(),
-                                         wait_for_peer=self.wait_for_peer)) + '\n')
+                                         wait_for_peer=self.wait_for_peer, cleared=self.cleared_before)) + '\n')
         return dict(name=self.name, error=self.error)
 
 
@@ -58,6 +62,8 @@ def test_waves_run_in_order_and_the_sides_of_a_wave_at_once(tmp_path):
     assert ran['c']['began'] >= max(ran['a']['ended'], ran['b']['ended']), 'the next wave waits for this one'
     # A side waits for its peer as long as the peer's earlier tests may take: 40 s after the start.
     assert ran['a']['wait_for_peer'] == 0 and 39 < ran['c']['wait_for_peer'] <= 40
+    # Stale servers of every port of the batch go before the first side starts.
+    assert ran['a']['cleared'] and ran['c']['cleared']
     assert not _batch(tmp_path).start(sides), 'a second call attaches to the job, it does not start it again'
 
 
