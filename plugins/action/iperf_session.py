@@ -18,7 +18,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import binascii
-import glob
 import json
 import os
 import shlex
@@ -104,6 +103,11 @@ class ActionModule(ActionBase):
             return set()
 
     @staticmethod
+    def _given_up(host, names, kinds=('unreachable', 'lost')):
+        """Whether one of the records ``names`` says that this run gave up on ``host``."""
+        return any(name.startswith('%s.%s' % (host, kind)) for name in names for kind in kinds)
+
+    @staticmethod
     def _key(test, position):
         """How the module names a test of the call: the plan's index."""
         return str(test.get('index') or position)
@@ -128,8 +132,8 @@ class ActionModule(ActionBase):
         names = self._record_names(output_dir)
         new = names - self._known_records
         peers = set(test[role] for test in tests for role in ('sender', 'receiver') if test.get(role))
-        lost = set(peer for peer in peers if (self._play_hosts and peer not in self._play_hosts) or any(
-            name.startswith(peer + '.unreachable') or name.startswith(peer + '.lost') for name in new))
+        lost = set(peer for peer in peers if (self._play_hosts and peer not in self._play_hosts)
+                   or self._given_up(peer, new))
         reasons = {}
         for position, test in enumerate(tests, 1):
             if not test.get('sender') or not test.get('files'):
@@ -197,9 +201,7 @@ class ActionModule(ActionBase):
         follow_timeout = int(args.get('follow_timeout') or 120)
         # A host this run already gave up on is not waited for again, test after test.
         this_host = args['this_host']
-        patience = 0 if output_dir and glob.glob(
-            os.path.join(glob.escape(output_dir), RECORDS_DIR, glob.escape(this_host) + '.unreachable*.json')) \
-            else follow_timeout
+        patience = 0 if self._given_up(this_host, self._known_records, ('unreachable',)) else follow_timeout
         deadline = self._deadline(args, follow_timeout)
         # A call on a host outlives a controller killed outright (the ControlMaster
         # keeps its session): it must end well within follow_timeout, so that the

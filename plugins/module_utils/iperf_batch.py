@@ -24,7 +24,8 @@ import select
 import threading
 import time
 
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_detach import Job, write_json
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_detach import Job
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import write_json
 
 POLL = 0.2
 # A side that ended comes back with the first call that has lasted this long:

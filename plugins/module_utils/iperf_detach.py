@@ -22,6 +22,8 @@ import json
 import os
 import time
 
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import write_json
+
 # A job file still without the side's pid after this long: the side never started.
 START_GRACE = 30.0
 
@@ -141,10 +143,3 @@ def _process_start(pid):
     except (OSError, IOError, IndexError):
         return None
     return 'zombie' if fields[0] == 'Z' else fields[19]
-
-
-def write_json(path, data):
-    partial = '%s.partial.%d' % (path, os.getpid())
-    with open(partial, 'w') as handle:
-        json.dump(data, handle)
-    os.replace(partial, path)

@@ -41,7 +41,8 @@ def write_json(path, data, indent=None):
     that people read get it.
     """
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    partial = path + '.partial'
+    # Per process: two writers of one file (a retried call, a detached job) never share a draft.
+    partial = '%s.partial.%d' % (path, os.getpid())
     with open(partial, 'w') as handle:
         json.dump(data, handle, indent=indent, sort_keys=indent is not None)
         handle.write('\n')

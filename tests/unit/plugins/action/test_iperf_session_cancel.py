@@ -17,6 +17,7 @@ class Follower(object):
         self._play_hosts = set(play_hosts)
         self._known_records = ActionModule._record_names(output_dir)
         self._record_names = ActionModule._record_names
+        self._given_up = ActionModule._given_up
         self._key = ActionModule._key
 
 
