@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import BIN, BenchError, lab, leftovers, play, snapshot  # noqa: E402  pylint: disable=wrong-import-position
+from bench import BENCH, BIN, BenchError, lab, leftovers, play, snapshot, task_timings  # noqa: E402  pylint: disable=wrong-import-position
 
 PAIRS = 8
 TARGET_RATIO = 1.5
@@ -47,12 +47,17 @@ def run_session(info, work, args, all_pairs):
             '-e', 'iperf_output_dir=%s' % out, '-e', 'iperf_remote_dir=%s' % (Path(work) / 'remote')]
     argv += (['-e', 'iperf_concurrency=%d' % PAIRS, '--forks', '%d' % (2 * PAIRS)] if all_pairs
              else ['--limit', 'node1,tpc1'])
-    rc, wall, log = play(argv, out, work)
+    rc, wall, log = play(argv, out, work, ANSIBLE_CALLBACK_PLUGINS=str(BENCH / 'callback_plugins'),
+                         ANSIBLE_CALLBACKS_ENABLED='bench_timer', BENCH_TIMER_FILE=str(out / 'timer.jsonl'))
     summary = json.loads((out / 'latest' / 'summary.json').read_text()) if rc == 0 else []
     expected = 2 * (PAIRS if all_pairs else 1)
     if rc != 0 or len(summary) != expected or not all(test['succeeded'] for test in summary):
         raise BenchError('%s failed (rc %d), log %s:\n%s' % (out.name, rc, log, log.read_text()[-3000:]))
-    return dict(wall=wall, bps=[test['throughput_bps'] for test in summary],
+    tasks = {}
+    for task in task_timings(out / 'timer.jsonl'):
+        name = 'Iperf test (every batch)' if task['name'].startswith('Iperf test') else task['name']
+        tasks[name] = tasks.get(name, 0.0) + task['wall']
+    return dict(wall=wall, tasks=tasks, bps=[test['throughput_bps'] for test in summary],
                 # Tests of a wave overlap: the span from first start to last end of each direction.
                 spans=[max(t['ended_at'] for t in summary if t['direction'] == d)
                        - min(t['started_at'] for t in summary if t['direction'] == d) for d in ('to_node', 'from_node')])
@@ -107,6 +112,15 @@ def main(argv=None):
         b for o in one for b in o['bps']) / 1e6))
     print('  %-50s %8.1f Mbit/s' % ('  throughput per test, %d pairs at once' % PAIRS, statistics.median(
         b for e in every for b in e['bps']) / 1e6))
+    print()
+    print('%-52s %9s %9s' % ('where the time goes, median s per run', 'one pair', '%d pairs' % PAIRS))
+    names = sorted(every[0]['tasks'], key=lambda name: -statistics.median(e['tasks'].get(name, 0.0) for e in every))
+    for name in names:
+        print('  %-50s %9.2f %9.2f' % (name[:50], statistics.median(o['tasks'].get(name, 0.0) for o in one),
+                                       statistics.median(e['tasks'].get(name, 0.0) for e in every)))
+    print('  %-50s %9.2f %9.2f' % ('ansible-playbook start, before the first task', statistics.median(
+        o['wall'] - sum(o['tasks'].values()) for o in one), statistics.median(
+        e['wall'] - sum(e['tasks'].values()) for e in every)))
     print('  iperf processes left after the runs: %s' % (sum(len(p) for found in left for p in found.values())))
     return 0
 

@@ -111,7 +111,7 @@ class ActionModule(ActionBase):
         # Check mode names the run folder, and creates nothing.
         run_dir = create_run_dir(value('iperf_output_dir', 'iperf-results'), create=not self._task.check_mode)
         # Run folders are unique per controller; the id must be unique across controllers too.
-        run_id = '%s-%s' % (os.path.basename(run_dir), binascii.hexlify(os.urandom(4)).decode())
+        run_id = args.get('run_id') or '%s-%s' % (os.path.basename(run_dir), binascii.hexlify(os.urandom(4)).decode())
         # No test can outlast its deadlines, so neither can the run: its host leases expire then.
         # A lost host is waited for once (follow_timeout); after that its tests fail at once.
         participants = sorted(set(host for test in tests for host in (test['sender'], test['receiver'])))
@@ -124,7 +124,7 @@ class ActionModule(ActionBase):
         result.update(changed=not self._task.check_mode, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests,
                       options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit,
                       follow_timeout=follow_timeout,
-                      batches=[self._batch(number, batch) for number, batch in enumerate(grouped, 1)],
+                      batches=self._last_for([self._batch(number, batch) for number, batch in enumerate(grouped, 1)]),
                       hosts=[host for host in participants if not problems.get(host)],
                       msg='%d tests planned%s; results go to %s' % (
                           len(tests), ' in %d waves, at most %d at once' % (len(schedule), limit) if limit > 1 else '',
@@ -148,6 +148,15 @@ class ActionModule(ActionBase):
                 min(indexes), max(indexes), names[0], names[-1], len(tests), len(schedule))
         return dict(batch=number, tests=[test['index'] for test in tests], waves=len(schedule), by_host=by_host,
                     label=label)
+
+    @staticmethod
+    def _last_for(grouped):
+        """Name in each batch the hosts that have no test in a later one: they are done with the run there."""
+        seen = set()
+        for batch in reversed(grouped):
+            batch['last_for'] = sorted(set(batch['by_host']) - seen)
+            seen.update(batch['by_host'])
+        return grouped
 
     def _host_concurrency(self, hostvars, host):
         """``iperf_host_concurrency`` of a host: how many tests it may be in at once."""

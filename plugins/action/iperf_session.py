@@ -21,6 +21,7 @@ import binascii
 import json
 import os
 import shlex
+import tempfile
 import time
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
@@ -89,6 +90,10 @@ class ActionModule(ActionBase):
             errors += self._record_failure(output_dir, self._unreported(planned, args), this_host, 'lost',
                                            ': %s' % (module_result.get('msg') or 'the module failed'))
         result.update(module_result, sides=self._stored)
+        if args.get('clean_up') and not self._task.check_mode and not module_result.get('failed'):
+            result['cleaned_up'] = self._say_delivered(args)
+            if result['cleaned_up']:
+                result['ansible_facts'] = dict(iperf_cleaned_up=args['remote_dir'])
         if errors:
             result.update(failed=True, error='; '.join(errors), succeeded=False)
         result['msg'] = '; '.join(errors) if errors else '%d sides %s' % (
@@ -244,6 +249,24 @@ class ActionModule(ActionBase):
             if module_result.get('finished') is not False:
                 module_result['reconnects'] = reconnects
                 return module_result
+
+    def _say_delivered(self, args):
+        """Tell the host's job that the controller has every raw file, so that it removes its folder; True if told.
+
+        A file sent over the connection's file transfer, not a command or a module
+        call: nothing runs through a shell, and no Python starts on the host.
+        """
+        if any(side.get('remote_path') and not side.get('file') for side in self._stored):
+            return False  # a raw file that did not reach the controller stays where it is
+        if not args['remote_dir'].startswith('/'):
+            return False  # the session playbook's clean-up task removes it
+        with tempfile.NamedTemporaryFile(prefix='iperf-delivered-') as empty:
+            try:
+                self._connection.put_file(empty.name, '%s/batch.%s.job.delivered' % (args['remote_dir'], args['job_id']))
+            except Exception as exc:  # pylint: disable=broad-except
+                display.vvv('iperf_session: could not tell job %s that its files are here: %s' % (args['job_id'], exc))
+                return False
+        return True
 
     def _deadline(self, args, follow_timeout):
         """When every deadline of the test has passed (monotonic clock), or None if the options are wrong."""

@@ -12,7 +12,8 @@ task boundary costs time between tests.
 Each side's result is written as soon as it ends: the controller's calls pick
 the results up while the later sides still run. The controller may cancel a
 side whose peer it knows is gone, so that it does not wait for it until its
-deadline.
+deadline. Once it has stored every result, it may say so (``<path>.delivered``)
+and the job removes its folder: no module call, and no task, for the clean-up.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,6 +22,7 @@ __metaclass__ = type
 import json
 import os
 import select
+import shutil
 import threading
 import time
 
@@ -40,20 +42,31 @@ class Batch(object):
         self.job = Job(path)
         self.sides_dir = path + '.sides'
         self.cancel_path = path + '.cancel'
+        self.delivered_path = path + '.delivered'
         self.follow_timeout = follow_timeout
 
-    def start(self, sides):
+    def start(self, sides, clean_up=None):
         """Run the sides unless an earlier call of the same task already started them.
 
         ``sides`` are dicts with ``key``, ``wave``, ``starts_within`` (seconds
         after the batch starts) and ``runner`` (an ``iperf_runner.Side``).
+        ``clean_up`` is a folder (holding the job) to remove once the
+        controller says it has every result.
         """
         if not self.job.claim():
             return False
         if not os.path.isdir(self.sides_dir):
             os.makedirs(self.sides_dir)
-        self.job.start(lambda: self._run(sides))
+        self.job.start(lambda: self._run(sides), then=clean_up and (lambda: self._remove_when_delivered(clean_up)))
         return True
+
+    def _remove_when_delivered(self, folder):
+        # Nobody says it for as long as nobody follows: what was measured stays.
+        while not os.path.exists(self.delivered_path):
+            if self.job.unfollowed_for() > self.follow_timeout:
+                return
+            time.sleep(POLL)
+        shutil.rmtree(folder, ignore_errors=True)
 
     def _run(self, sides):
         started = time.monotonic()

@@ -84,13 +84,32 @@ class Lease(object):
                                    % (self.host, self.describe(owner), timeout))
                 self.sleep(poll)
                 continue
-            record = dict(run=run, controller=controller, taken=self.clock(),
-                          expires=self.clock() + expires_in)
-            partial = os.path.join(self.path, OWNER + '.partial')
-            with open(partial, 'w') as handle:
-                json.dump(record, handle)
-            os.replace(partial, os.path.join(self.path, OWNER))
+            self._write(dict(run=run, controller=controller, taken=self.clock(), expires=self.clock() + expires_in))
             return self.clock() - started
+
+    def _write(self, owner):
+        partial = os.path.join(self.path, OWNER + '.partial')
+        with open(partial, 'w') as handle:
+            json.dump(owner, handle)
+        os.replace(partial, os.path.join(self.path, OWNER))
+
+    def hold(self, run, expires_in, controller=None):
+        """Make sure ``run`` holds the lease for ``expires_in`` more seconds at least.
+
+        Takes it when it is free and extends it when ``run`` holds it. Raises
+        HostBusy when another run has it: this run's lease expired, and then
+        the other run took the host.
+        """
+        owner = self.holder()
+        if owner and owner.get('run') == run:
+            if owner.get('expires', 0) < self.clock() + expires_in:
+                self._write(dict(owner, expires=self.clock() + expires_in))
+            return
+        try:
+            self.acquire(run, expires_in, 0, controller=controller)
+        except HostBusy:
+            raise HostBusy('host %s is no longer this run\'s: its lease expired and %s took it'
+                           % (self.host, self.describe(self.holder() or {})))
 
     def release(self, run):
         """Give the lease back if ``run`` holds it; True if it did."""
@@ -108,3 +127,21 @@ class Lease(object):
         except OSError:
             return
         shutil.rmtree(doomed, ignore_errors=True)
+
+
+def take_now(lease, run, expires_in, timeout, controller=None):
+    """Take the lease only if the host is free now: what a play reads of it.
+
+    ``busy`` says another run holds the host; ``waited_s`` is there when the
+    lease was taken. ``timeout`` is only for the message: the wait that follows.
+    """
+    holder = lease.holder()
+    result = dict(host=lease.host, holder=holder, busy=bool(holder) and holder.get('run') != run)
+    try:
+        result['waited_s'] = round(lease.acquire(run, expires_in, 0, controller=controller), 3)
+    except HostBusy:
+        holder = result['holder'] = lease.holder() or holder
+        result['busy'] = True
+    result['message'] = ('host %s is busy with %s; waiting up to %.0f s' % (lease.host, lease.describe(holder or {}), timeout)
+                         if result['busy'] else 'host %s is free for run %s' % (lease.host, run))
+    return result

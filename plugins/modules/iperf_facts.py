@@ -15,6 +15,8 @@ description:
   - Looks for the iperf binaries on the host and reports their paths and versions.
   - With O(require), fails with a message that names the host and says how to install what is missing,
     so a session stops before any traffic.
+  - With O(lease), then takes the host for a run if no other run holds it, without waiting (see
+    M(apetools.iperf.iperf_lock)): the session's check and its lease cost one call per host.
 author:
   - apetools.iperf contributors (@apetools)
 extends_documentation_fragment:
@@ -45,9 +47,37 @@ options:
     description: Inventory name of the host, to tell the ports held by stale iperf servers of this collection (see O(pid_dir)).
     type: str
   clear_stale:
-    description: Stop the stale iperf servers of this collection found on the ports (see O(pid_dir)).
+    description:
+      - Stop the stale iperf servers of this collection found on the ports (see O(pid_dir)).
+      - With O(lease), only once the lease is taken. Servers of another run that holds the host are not stale.
     type: bool
     default: false
+  lease:
+    description:
+      - Take the host for a run when no other run holds it, once iperf is found. A busy host is not a failure: RV(lease)
+        says who holds it, and the caller waits for it with M(apetools.iperf.iperf_lock).
+      - In check mode, only says whether the host is free.
+    type: dict
+    suboptions:
+      run:
+        description: Id of the run that takes the host.
+        type: str
+        required: true
+      expires_in:
+        description: Seconds until the lease expires by itself, unless the run extends it (M(apetools.iperf.iperf_session) does).
+        type: float
+        default: 600
+      timeout:
+        description: How long the caller will wait for a busy host, for the message.
+        type: float
+        default: 600
+      controller:
+        description: Name of the controller, recorded for the message another run sees.
+        type: str
+      lock_dir:
+        description: Folder of the leases on the host.
+        type: path
+        default: /var/tmp/apetools-iperf/locks
   pid_dir:
     description: Folder of the pid files that M(apetools.iperf.iperf_session) writes for its servers.
     type: path
@@ -71,6 +101,27 @@ busy_ports:
   type: list
   elements: int
   sample: [5203]
+lease:
+  description: What the take found, when O(lease) is given.
+  returned: when O(lease) is given and iperf was found
+  type: dict
+  contains:
+    host:
+      description: O(this_host).
+      type: str
+    busy:
+      description: Whether another run holds the host.
+      type: bool
+    holder:
+      description: The holder's record (run, controller, expires), or null when the host was free.
+      type: dict
+    waited_s:
+      description: Present when this call took the lease (always 0).
+      type: float
+    message:
+      description: A sentence on who holds the host, for people.
+      type: str
+      sample: "host tpc1 is busy with run 20261130T150102-1f2e3d4c from ctl1, until 2026-11-30 16:01:02 at the latest; waiting up to 600 s"
 stale_ports:
   description: Ports of the range held by a stale iperf server of this collection, which a test clears before it starts.
   returned: when O(port) is given
@@ -109,6 +160,7 @@ import re
 import sys
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease, take_now
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
 
 _VERSION = re.compile(r'iperf (?:version )?(\d+\.\d+(?:\.\d+)?)')
@@ -153,6 +205,13 @@ def main():
             this_host=dict(type='str'),
             pid_dir=dict(type='path', default='/var/tmp/apetools-iperf/pids'),
             clear_stale=dict(type='bool', default=False),
+            lease=dict(type='dict', options=dict(
+                run=dict(type='str', required=True),
+                expires_in=dict(type='float', default=600),
+                timeout=dict(type='float', default=600),
+                controller=dict(type='str'),
+                lock_dir=dict(type='path', default='/var/tmp/apetools-iperf/locks'),
+            )),
         ),
         supports_check_mode=True,
     )
@@ -170,20 +229,40 @@ def main():
                 'ansible-playbook apetools.iperf.install%s'
                 % (key, binary or ('iperf3' if require == 3 else 'iperf'), ' -e iperf_version=2' if require == 2 else ''),
             **found)
+    taken = take(module)
+    if taken:
+        found['lease'] = taken
     port = module.params['port']
     if port:
         pids = PidFiles(module.params['pid_dir'], module.params['this_host'] or '')
         busy = listening_ports(port, module.params['port_count'])
         stale = [p for p in busy if module.params['this_host'] and pids.is_ours(p)]
         found.update(busy_ports=[p for p in busy if p not in stale], stale_ports=stale)
-        if module.params['clear_stale'] and stale and not module.check_mode:
+        if module.params['clear_stale'] and stale and not module.check_mode and not (taken or {}).get('busy'):
             # Now, before any test: cleared by the receiver when its test starts, a stale
             # server still takes the sender's connection, then dies under it.
             found['cleared_stale_pids'] = [pid for p in stale for pid in pids.clear_stale(p)]
             still = [p for p in listening_ports(port, module.params['port_count']) if p in stale]
             found.update(busy_ports=sorted(found['busy_ports'] + still), stale_ports=[])
-            module.exit_json(changed=bool(found['cleared_stale_pids']), **found)
-    module.exit_json(changed=False, **found)
+    taken_now = bool(taken) and 'waited_s' in taken and not module.check_mode and (
+        taken['holder'] or {}).get('run') != module.params['lease']['run']
+    module.exit_json(changed=bool(found.get('cleared_stale_pids')) or taken_now, **found)
+
+
+def take(module):
+    """Take the host for the run of O(lease) if it is free; in check mode, only look."""
+    params = module.params['lease']
+    if not params:
+        return None
+    lease = Lease(params['lock_dir'], module.params['this_host'] or 'this host')
+    if not module.check_mode:
+        return take_now(lease, params['run'], params['expires_in'], params['timeout'], params['controller'])
+    holder = lease.holder()
+    busy = bool(holder) and holder.get('run') != params['run']
+    # As if taken when free: check mode then takes the path a real run would.
+    return dict(host=lease.host, holder=holder, busy=busy, **(
+        dict(message='host %s is busy with %s' % (lease.host, lease.describe(holder))) if busy else
+        dict(waited_s=0.0, message='host %s is free for run %s' % (lease.host, params['run']))))
 
 
 if __name__ == '__main__':

@@ -64,6 +64,11 @@ options:
   host_errors:
     description: Host name to the reason it cannot take part; its tests are recorded as failed with that reason.
     type: dict
+  run_id:
+    description:
+      - The run's id, when the leases were taken before the plan (the session playbook takes them in its preflight).
+        Defaults to the run folder's name and a random suffix.
+    type: str
   preflight_var:
     description:
       - Name of the variable where each host registered the result of M(apetools.iperf.iperf_facts).
@@ -135,7 +140,8 @@ batches:
   description:
     - The tests grouped into batches, each run by one task, in order. Each batch has C(batch) (its number),
       C(tests) (the indexes of its tests), C(waves) (how many waves it holds), C(by_host) (host name to the
-      indexes of the tests it takes part in) and C(label).
+      indexes of the tests it takes part in), C(last_for) (the hosts that have no test in a later batch) and
+      C(label).
     - Each test in RV(tests) has C(wave), its wave's number, and C(starts_within), the seconds after the start of
       its batch by which both of its hosts are done with their earlier tests at the latest.
   returned: success
@@ -146,5 +152,6 @@ batches:
       tests: [1, 2]
       waves: 2
       by_host: {tpc1: [1, 2], dut1: [1, 2]}
+      last_for: [dut1, tpc1]
       label: "1: dut1 to_node rep 1, 2: dut1 from_node rep 1"
 '''

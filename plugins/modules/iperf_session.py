@@ -156,6 +156,42 @@ options:
       - Folder on the controller where the action plugin stores the fetched file and the side record.
         Not passed to the host.
     type: path
+  lease:
+    description:
+      - The run's lease on this host (see M(apetools.iperf.iperf_lock)). Every call makes sure the run holds it for
+        O(lease.expires_in) more seconds at least, taking it when it is free, before any traffic. When another run
+        holds it, the call fails and starts nothing.
+      - With an empty O(tests), the call only does that: it is how a host with no test in a batch keeps its lease.
+      - Not in check mode.
+    type: dict
+    suboptions:
+      run:
+        description: Id of the run.
+        type: str
+        required: true
+      expires_in:
+        description: Seconds the lease must last from now, at least.
+        type: float
+        required: true
+      controller:
+        description: Name of the controller, recorded for the message another run sees.
+        type: str
+      lock_dir:
+        description: Folder of the leases on the host.
+        type: path
+        default: /var/tmp/apetools-iperf/locks
+      release:
+        description: Give the lease back once every side of the call has ended: the host's last batch of the run.
+        type: bool
+        default: false
+  clean_up:
+    description:
+      - Remove O(remote_dir), with everything in it, once the controller has stored every side's raw file: the action
+        plugin says so with a file, and the host's job removes the folder. No further call is needed.
+      - Give the call a folder of its own; the session playbook gives one to each run on each host, and sets this in
+        the host's last batch, unless the run lost the host (what it measured may only be there then).
+    type: bool
+    default: false
   options:
     description:
       - The iperf options. Keys are C(version) (2 or 3, default 3), C(time) (seconds or words such as
@@ -303,6 +339,16 @@ finished:
   description: False while the side is still running (the action plugin then calls again); true once it ended.
   returned: when the host takes part
   type: bool
+released:
+  description: Whether the call gave the lease back (O(lease.release), once every side ended).
+  returned: when O(lease) was given
+  type: bool
+cleaned_up:
+  description:
+    - Whether the action plugin told the host's job that the controller has every raw file, so that it removes
+      O(remote_dir) (O(clean_up)). Also set as the host fact C(iperf_cleaned_up), O(remote_dir).
+  returned: when O(clean_up) was true
+  type: bool
 reconnects:
   description: How many times the action plugin lost the connection to the host during the test and reconnected.
   returned: when the host takes part
@@ -332,6 +378,7 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_batch import 
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import (
     normalize_options,
 )
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import Side
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import (
@@ -413,6 +460,14 @@ def main():
             cancel=dict(type='dict', default={}),
             output_dir=dict(type='path'),
             options=dict(type='dict', default={}),
+            clean_up=dict(type='bool', default=False),
+            lease=dict(type='dict', options=dict(
+                run=dict(type='str', required=True),
+                expires_in=dict(type='float', required=True),
+                controller=dict(type='str'),
+                lock_dir=dict(type='path', default='/var/tmp/apetools-iperf/locks'),
+                release=dict(type='bool', default=False),
+            )),
         ),
         required_one_of=[('node', 'tests')],
         mutually_exclusive=[('node', 'tests')],
@@ -436,6 +491,7 @@ def main():
                              error=str(exc))
         sides.append((side, runner, test))
     running = [(side, runner, test) for side, runner, test in sides if runner is not None]
+    lease = _hold(module, params['lease'], params['this_host'], [test for _side_, _runner, test in sides])
     finished = True
     try:
         if running:
@@ -444,7 +500,7 @@ def main():
                 batch.cancel(params['cancel'])
             batch.start([dict(key=side['key'], wave=int(test.get('wave') or 1),
                               starts_within=float(test.get('starts_within') or 0), runner=runner)
-                         for side, runner, test in running])
+                         for side, runner, test in running], clean_up=params['remote_dir'] if params['clean_up'] else None)
             results, finished = batch.wait([side['key'] for side, _runner, _test in running
                                             if side['key'] not in params['reported']], params['wait'])
             for side, _runner, _test in running:
@@ -471,8 +527,23 @@ def main():
         if result.get('error'):
             module.fail_json(msg=result['error'], changed=ran, **result)
         module.exit_json(changed=ran, **result)
+    released = bool(lease and finished and params['lease']['release'] and lease.release(params['lease']['run']))
     # The action plugin stores each side as it comes, and fails the task for the failed ones.
-    module.exit_json(changed=ran, sides=found, finished=finished)
+    module.exit_json(changed=ran or released, sides=found, finished=finished,
+                     **(dict(released=released) if params['lease'] else {}))
+
+
+def _hold(module, params, this_host, tests):
+    """The run's lease on this host, held for long enough, before any traffic; None without one or in check mode."""
+    if not params or module.check_mode:
+        return None
+    lease = Lease(params['lock_dir'], this_host)
+    try:
+        lease.hold(params['run'], params['expires_in'], params['controller'])
+    except (HostBusy, OSError) as exc:
+        module.fail_json(msg='%s: %s' % (', '.join(_name(test) for test in tests) or this_host, exc),
+                         succeeded=False, error=str(exc))
+    return lease
 
 
 if __name__ == '__main__':
