@@ -96,7 +96,7 @@ class ActionModule(ActionBase):
                 result['ansible_facts'] = dict(iperf_cleaned_up=args['remote_dir'])
         if errors:
             result.update(failed=True, error='; '.join(errors), succeeded=False)
-        result['msg'] = '; '.join(errors) if errors else '%d sides %s' % (
+        result['msg'] = '; '.join(errors) if errors else module_result.get('msg') if module_result.get('failed') else '%d sides %s' % (
             len(self._stored), 'checked' if self._task.check_mode else 'measured')
         return result
 

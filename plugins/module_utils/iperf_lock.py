@@ -8,6 +8,11 @@ the lease expires. A run takes the leases of all its hosts one by one in
 sorted order, so two runs that share hosts can never hold one each and wait
 for the other. A lease expires at the latest moment its run could still be
 measuring, so a crashed run frees its hosts by itself.
+
+Hosts that share a file system (network namespaces, containers) share one
+lease. Each host of the run that holds it leaves a mark in it, and the lease
+goes back when the last of them gives it back: a host done early never frees
+the others while they measure.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,6 +20,7 @@ __metaclass__ = type
 
 import json
 import os
+import re
 import shutil
 import time
 
@@ -71,6 +77,7 @@ class Lease(object):
                 if owner is None:
                     continue
                 if owner.get('run') == run:
+                    self._mark()
                     return self.clock() - started
                 if owner.get('run') == 'being written':
                     # Another taker is between mkdir and its owner file: milliseconds.
@@ -85,10 +92,19 @@ class Lease(object):
                 self.sleep(poll)
                 continue
             self._write(dict(run=run, controller=controller, taken=self.clock(), expires=self.clock() + expires_in))
+            self._mark()
             return self.clock() - started
 
+    def _mark(self):
+        with open(self._mark_path(self.host), 'w'):
+            pass
+
+    def _mark_path(self, host):
+        return os.path.join(self.path, '%s.held' % re.sub(r'[^A-Za-z0-9_.-]', '_', host))
+
     def _write(self, owner):
-        partial = os.path.join(self.path, OWNER + '.partial')
+        # A draft per process: the hosts of a run that share the lease extend it at once.
+        partial = os.path.join(self.path, '%s.partial.%d' % (OWNER, os.getpid()))
         with open(partial, 'w') as handle:
             json.dump(owner, handle)
         os.replace(partial, os.path.join(self.path, OWNER))
@@ -104,6 +120,7 @@ class Lease(object):
         if owner and owner.get('run') == run:
             if owner.get('expires', 0) < self.clock() + expires_in:
                 self._write(dict(owner, expires=self.clock() + expires_in))
+            self._mark()
             return
         try:
             self.acquire(run, expires_in, 0, controller=controller)
@@ -112,11 +129,23 @@ class Lease(object):
                            % (self.host, self.describe(self.holder() or {})))
 
     def release(self, run):
-        """Give the lease back if ``run`` holds it; True if it did."""
+        """Give this host's part of the lease back if ``run`` holds it; True if it did.
+
+        The lease itself goes when no other host of the run holds it.
+        """
         owner = self.holder()
         if owner is None or owner.get('run') != run:
             return False
-        self._break()
+        try:
+            os.unlink(self._mark_path(self.host))
+        except OSError:
+            pass
+        try:
+            others = [name for name in os.listdir(self.path) if name.endswith('.held')]
+        except OSError:
+            others = []
+        if not others:
+            self._break()
         return True
 
     def _break(self):

@@ -16,7 +16,7 @@ description:
   - With O(require), fails with a message that names the host and says how to install what is missing,
     so a session stops before any traffic.
   - With O(lease), then takes the host for a run if no other run holds it, without waiting (see
-    M(apetools.iperf.iperf_lock)): the session's check and its lease cost one call per host.
+    M(apetools.iperf.iperf_lock)). The session's check and its lease then cost one call per host.
 author:
   - apetools.iperf contributors (@apetools)
 extends_documentation_fragment:
@@ -54,7 +54,7 @@ options:
     default: false
   lease:
     description:
-      - Take the host for a run when no other run holds it, once iperf is found. A busy host is not a failure: RV(lease)
+      - Take the host for a run when no other run holds it, once iperf is found. A busy host is not a failure. RV(lease)
         says who holds it, and the caller waits for it with M(apetools.iperf.iperf_lock).
       - In check mode, only says whether the host is free.
     type: dict

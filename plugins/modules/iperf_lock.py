@@ -40,7 +40,8 @@ options:
     description:
       - Name of the lease file on the host. It does not depend on the inventory, so a host known by two
         names in two inventories still has one lease. Hosts that share a file system (network namespaces
-        on one machine) then share one lease too, which only serializes runs that use them.
+        on one machine) then share one lease too, which only serializes runs that use them. Each host of the run
+        leaves a mark (C(<host>.held)) in it, and the lease goes back when the last of them gives it back.
     type: str
     default: iperf
   run:

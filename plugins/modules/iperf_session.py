@@ -161,7 +161,7 @@ options:
       - The run's lease on this host (see M(apetools.iperf.iperf_lock)). Every call makes sure the run holds it for
         O(lease.expires_in) more seconds at least, taking it when it is free, before any traffic. When another run
         holds it, the call fails and starts nothing.
-      - With an empty O(tests), the call only does that: it is how a host with no test in a batch keeps its lease.
+      - With an empty O(tests), the call only does that. That is how a host with no test in a batch keeps its lease.
       - Not in check mode.
     type: dict
     suboptions:
@@ -181,12 +181,12 @@ options:
         type: path
         default: /var/tmp/apetools-iperf/locks
       release:
-        description: Give the lease back once every side of the call has ended: the host's last batch of the run.
+        description: Give the lease back once every side of the call has ended (the host's last batch of the run).
         type: bool
         default: false
   clean_up:
     description:
-      - Remove O(remote_dir), with everything in it, once the controller has stored every side's raw file: the action
+      - Remove O(remote_dir), with everything in it, once the controller has stored every side's raw file. The action
         plugin says so with a file, and the host's job removes the folder. No further call is needed.
       - Give the call a folder of its own; the session playbook gives one to each run on each host, and sets this in
         the host's last batch, unless the run lost the host (what it measured may only be there then).

@@ -133,3 +133,47 @@ def test_a_killed_job_is_reported_for_every_side_it_left(tmp_path):
         os.kill(json.load(handle)['pid'], 9)
     results, finished = batch.wait(['1'], 10)
     assert finished and 'ended without a result (it was killed)' in results['1']['error']
+
+
+def _wait_for(condition, seconds=10):
+    deadline = time.time() + seconds
+    while not condition() and time.time() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def test_the_job_removes_its_folder_once_the_controller_has_every_result(tmp_path):
+    folder = tmp_path / 'run'
+    folder.mkdir()
+    batch, log = Batch(str(folder / 'batch.x.job'), 60), str(tmp_path / 'log')
+    (folder / 'raw.iperf').write_text('measured')
+    batch.start([dict(key='1', wave=1, starts_within=0, runner=FakeSide(log, 'a'))], clean_up=str(folder))
+    results, finished = batch.wait(['1'], 10)
+    assert finished and results['1']['name'] == 'a'
+    # Until the controller says it has the results, nothing goes.
+    time.sleep(0.5)
+    assert (folder / 'raw.iperf').exists() and os.path.exists(batch.job.result_path)
+    open(batch.delivered_path, 'w').close()
+    assert _wait_for(lambda: not folder.exists()), os.listdir(str(folder))
+
+
+def test_without_word_from_the_controller_the_job_keeps_everything(tmp_path):
+    folder = tmp_path / 'run'
+    folder.mkdir()
+    batch, log = Batch(str(folder / 'batch.x.job'), 1), str(tmp_path / 'log')
+    batch.start([dict(key='1', wave=1, starts_within=0, runner=FakeSide(log, 'a'))], clean_up=str(folder))
+    results, finished = batch.wait(['1'], 10)
+    assert finished
+    with open(batch.job.path) as handle:
+        pid = json.load(handle)['pid']
+
+    def gone():
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return True
+        return False
+
+    # Nobody follows for longer than follow_timeout: the job ends, and what it measured stays.
+    assert _wait_for(gone), 'the job waits for the word for ever'
+    assert os.path.exists(batch.job.result_path) and batch.results(['1'])['1']['name'] == 'a'

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease, take_now
 
 
 class Clock(object):
@@ -91,3 +91,53 @@ def test_a_lease_being_written_is_waited_for_even_without_timeout(tmp_path):
     assert mine.acquire('run-a', 60, timeout=0) < 0.1
     with pytest.raises(HostBusy, match='host node1 is busy with run run-a'):
         sibling.acquire('run-b', 60, timeout=0)
+
+
+def test_hold_takes_a_free_host_and_extends_its_own_lease(tmp_path):
+    clock = Clock()
+    mine = lease(tmp_path, clock)
+    mine.hold('run-a', 60, controller='ctl')
+    assert mine.holder()['expires'] == 1060.0
+    clock.now += 50
+    mine.hold('run-a', 600)
+    assert (mine.holder()['run'], mine.holder()['expires']) == ('run-a', 1650.0)
+    # Never shorter than it was.
+    mine.hold('run-a', 10)
+    assert mine.holder()['expires'] == 1650.0
+
+
+def test_hold_fails_when_another_run_took_the_host_after_the_lease_expired(tmp_path):
+    clock = Clock()
+    mine, theirs = lease(tmp_path, clock), lease(tmp_path, clock)
+    mine.hold('run-a', 60)
+    clock.now += 61
+    theirs.acquire('run-b', 600, 0, controller='ctl-b')
+    with pytest.raises(HostBusy) as raised:
+        mine.hold('run-a', 60)
+    assert "host tpc1 is no longer this run's: its lease expired and run run-b from ctl-b" in str(raised.value)
+    assert theirs.holder()['run'] == 'run-b'
+
+
+def test_take_now_never_waits_and_says_who_holds_the_host(tmp_path):
+    clock = Clock()
+    first = take_now(lease(tmp_path, clock), 'run-a', 60, 600, controller='ctl-a')
+    assert (first['busy'], first['waited_s'], first['holder']) == (False, 0, None)
+    assert first['message'] == 'host tpc1 is free for run run-a'
+    second = take_now(lease(tmp_path, clock), 'run-b', 60, 300)
+    assert second['busy'] and 'waited_s' not in second and second['holder']['run'] == 'run-a'
+    assert second['message'].startswith('host tpc1 is busy with run run-a from ctl-a, until ')
+    assert second['message'].endswith('; waiting up to 300 s')
+    assert clock.now == 1000.0, 'it waited'
+
+
+def test_hosts_that_share_a_lease_free_it_only_when_the_last_one_is_done(tmp_path):
+    # Namespaces on one machine share the file system, so the lease too.
+    clock = Clock()
+    tpc, node = lease(tmp_path, clock, 'tpc1'), lease(tmp_path, clock, 'node1')
+    assert take_now(tpc, 'run-a', 60, 600)['waited_s'] == 0
+    assert take_now(node, 'run-a', 60, 600)['waited_s'] == 0
+    assert node.release('run-a')
+    assert tpc.holder()['run'] == 'run-a', 'node1 was done and freed tpc1 while it measured'
+    assert take_now(lease(tmp_path, clock, 'node2'), 'run-b', 60, 600)['busy']
+    assert tpc.release('run-a')
+    assert tpc.holder() is None and os.listdir(str(tmp_path)) == []
