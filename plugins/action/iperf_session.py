@@ -94,6 +94,9 @@ class ActionModule(ActionBase):
             result['cleaned_up'] = self._say_delivered(args)
             if result['cleaned_up']:
                 result['ansible_facts'] = dict(iperf_cleaned_up=args['remote_dir'])
+        if any(side.get('remote_path') and not side.get('file') for side in self._stored):
+            # A raw file that did not reach the controller: the run keeps the host's folder.
+            result.setdefault('ansible_facts', {})['iperf_files_kept'] = args.get('remote_dir')
         if errors:
             result.update(failed=True, error='; '.join(errors), succeeded=False)
         result['msg'] = '; '.join(errors) if errors else module_result.get('msg') if module_result.get('failed') else '%d sides %s' % (

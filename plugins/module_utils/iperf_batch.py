@@ -61,9 +61,12 @@ class Batch(object):
         return True
 
     def _remove_when_delivered(self, folder):
-        # Nobody says it for as long as nobody follows: what was measured stays.
+        # The controller stores the last results after the last call: it has
+        # follow_timeout from then, and from the job's end. If nobody says it
+        # by then, what was measured stays.
+        ended = time.time()
         while not os.path.exists(self.delivered_path):
-            if self.job.unfollowed_for() > self.follow_timeout:
+            if time.time() - ended > self.follow_timeout and self.job.unfollowed_for() > self.follow_timeout:
                 return
             time.sleep(POLL)
         shutil.rmtree(folder, ignore_errors=True)
