@@ -161,16 +161,18 @@ class Lease(object):
 def take_now(lease, run, expires_in, timeout, controller=None):
     """Take the lease only if the host is free now: what a play reads of it.
 
-    ``busy`` says another run holds the host; ``waited_s`` is there when the
-    lease was taken. ``timeout`` is only for the message: the wait that follows.
+    ``busy`` says another run holds the host, and ``holder`` who; ``waited_s``
+    is there when the run holds the lease; ``taken`` when this call took it.
+    ``timeout`` is only for the message: the wait that follows.
     """
-    holder = lease.holder()
-    result = dict(host=lease.host, holder=holder, busy=bool(holder) and holder.get('run') != run)
+    # Whoever held it a moment ago may be a host of this very run, halfway
+    # through taking the lease they share: only the attempt tells.
+    ours = (lease.holder() or {}).get('run') == run
     try:
-        result['waited_s'] = round(lease.acquire(run, expires_in, 0, controller=controller), 3)
+        waited = lease.acquire(run, expires_in, 0, controller=controller)
     except HostBusy:
-        holder = result['holder'] = lease.holder() or holder
-        result['busy'] = True
-    result['message'] = ('host %s is busy with %s; waiting up to %.0f s' % (lease.host, lease.describe(holder or {}), timeout)
-                         if result['busy'] else 'host %s is free for run %s' % (lease.host, run))
-    return result
+        holder = lease.holder() or {}
+        return dict(host=lease.host, busy=True, holder=holder, message='host %s is busy with %s; waiting up to %.0f s'
+                    % (lease.host, lease.describe(holder), timeout))
+    return dict(host=lease.host, busy=False, holder=None, waited_s=round(waited, 3), taken=not ours,
+                message='host %s is free for run %s' % (lease.host, run))

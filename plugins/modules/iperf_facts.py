@@ -113,7 +113,7 @@ lease:
       description: Whether another run holds the host.
       type: bool
     holder:
-      description: The holder's record (run, controller, expires), or null when the host was free.
+      description: The other run's record (run, controller, expires) when the host is busy, else null.
       type: dict
     waited_s:
       description: Present when this call took the lease (always 0).
@@ -244,8 +244,7 @@ def main():
             found['cleared_stale_pids'] = [pid for p in stale for pid in pids.clear_stale(p)]
             still = [p for p in listening_ports(port, module.params['port_count']) if p in stale]
             found.update(busy_ports=sorted(found['busy_ports'] + still), stale_ports=[])
-    taken_now = bool(taken) and 'waited_s' in taken and not module.check_mode and (
-        taken['holder'] or {}).get('run') != module.params['lease']['run']
+    taken_now = bool(taken) and bool(taken.pop('taken', False))
     module.exit_json(changed=bool(found.get('cleared_stale_pids')) or taken_now, **found)
 
 

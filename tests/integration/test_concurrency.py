@@ -88,6 +88,9 @@ def test_two_tpcs_without_iperf_tpc_are_refused(pairs_lab, tmp_path):
     assert run.rc != 0
     assert ('the tpc group must hold exactly one traffic PC in this play, not 2 (tpc1, tpc2); or set iperf_tpc on '
             'each node to the host it tests with (node node1 has none)') in ' '.join(run.output.split())
+    # The preflight took the hosts; a plan that fails gives every one of them back.
+    locks = '/var/tmp/apetools-iperf-%s/locks' % pairs_lab['name']
+    assert not os.path.exists(locks) or os.listdir(locks) == [], os.listdir(locks)
 
 
 def test_one_tpc_serves_three_nodes_at_once(pairs_lab, tmp_path):

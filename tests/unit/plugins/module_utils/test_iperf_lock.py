@@ -121,7 +121,8 @@ def test_hold_fails_when_another_run_took_the_host_after_the_lease_expired(tmp_p
 def test_take_now_never_waits_and_says_who_holds_the_host(tmp_path):
     clock = Clock()
     first = take_now(lease(tmp_path, clock), 'run-a', 60, 600, controller='ctl-a')
-    assert (first['busy'], first['waited_s'], first['holder']) == (False, 0, None)
+    assert (first['busy'], first['waited_s'], first['holder'], first['taken']) == (False, 0, None, True)
+    assert take_now(lease(tmp_path, clock), 'run-a', 60, 600)['taken'] is False, 'it was this run\'s already'
     assert first['message'] == 'host tpc1 is free for run run-a'
     second = take_now(lease(tmp_path, clock), 'run-b', 60, 300)
     assert second['busy'] and 'waited_s' not in second and second['holder']['run'] == 'run-a'
@@ -141,3 +142,19 @@ def test_hosts_that_share_a_lease_free_it_only_when_the_last_one_is_done(tmp_pat
     assert take_now(lease(tmp_path, clock, 'node2'), 'run-b', 60, 600)['busy']
     assert tpc.release('run-a')
     assert tpc.holder() is None and os.listdir(str(tmp_path)) == []
+
+
+def test_take_now_is_not_busy_when_a_host_of_the_same_run_is_halfway_through_taking_it(tmp_path):
+    clock = Clock()
+    mine = lease(tmp_path, clock, 'node1')
+    os.makedirs(mine.path)  # tpc1 of the same run made the folder, and writes its owner file next
+    real_sleep = clock.sleep
+
+    def owner_written(seconds):
+        real_sleep(seconds)
+        if not os.path.exists(os.path.join(mine.path, 'owner.json')):
+            lease(tmp_path, clock, 'tpc1')._write(dict(run='run-a', controller=None, taken=clock(), expires=clock() + 60))
+
+    mine.sleep = owner_written
+    taken = take_now(mine, 'run-a', 60, 600)
+    assert not taken['busy'] and 'waited_s' in taken, taken
