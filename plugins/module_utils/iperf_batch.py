@@ -35,6 +35,18 @@ POLL = 0.2
 REPORT_AFTER = 5.0
 
 
+def own_folder(folder, others):
+    """``folder``, made absolute, if it holds none of ``others`` (folders that must outlive it); else raise
+    ValueError: a folder the job removes must be the call's own."""
+    folder = os.path.abspath(folder)
+    for other in others:
+        other = os.path.abspath(other)
+        if folder == os.path.dirname(folder) or os.path.commonpath([folder, other]) == folder:
+            raise ValueError('%s holds %s, which must stay: give the call a folder of its own to remove'
+                             % (folder, other))
+    return folder
+
+
 class Batch(object):
     """The job of one task on one host: ``<path>`` (pid, heartbeat), ``<path>.sides/<key>.json``, ``<path>.cancel``."""
 

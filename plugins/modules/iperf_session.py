@@ -189,7 +189,8 @@ options:
       - Remove O(remote_dir), with everything in it, once the controller has stored every side's raw file. The action
         plugin says so with a file, and the host's job removes the folder. No further call is needed.
       - Give the call a folder of its own; the session playbook gives one to each run on each host, and sets this in
-        the host's last batch, unless the run lost the host (what it measured may only be there then).
+        the host's last batch, unless the run lost the host (what it measured may only be there then). A folder that
+        holds O(pid_dir) or the lease's C(lock_dir), such as the default O(remote_dir), is refused.
     type: bool
     default: false
   options:
@@ -374,7 +375,7 @@ import os
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_batch import Batch
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_batch import Batch, own_folder
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import (
     normalize_options,
 )
@@ -491,6 +492,13 @@ def main():
                              error=str(exc))
         sides.append((side, runner, test))
     running = [(side, runner, test) for side, runner, test in sides if runner is not None]
+    clean_up = None
+    if params['clean_up']:
+        try:
+            clean_up = own_folder(params['remote_dir'], [params['pid_dir']] + (
+                [params['lease']['lock_dir']] if params['lease'] else []))
+        except ValueError as exc:
+            module.fail_json(msg='clean_up on %s: %s' % (params['this_host'], exc), succeeded=False, error=str(exc))
     lease = _hold(module, params['lease'], params['this_host'], [test for _side_, _runner, test in sides])
     finished = True
     try:
@@ -500,7 +508,7 @@ def main():
                 batch.cancel(params['cancel'])
             batch.start([dict(key=side['key'], wave=int(test.get('wave') or 1),
                               starts_within=float(test.get('starts_within') or 0), runner=runner)
-                         for side, runner, test in running], clean_up=params['remote_dir'] if params['clean_up'] else None)
+                         for side, runner, test in running], clean_up=clean_up)
             results, finished = batch.wait([side['key'] for side, _runner, _test in running
                                             if side['key'] not in params['reported']], params['wait'])
             for side, _runner, _test in running:

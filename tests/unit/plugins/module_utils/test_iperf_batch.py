@@ -5,8 +5,10 @@ import json
 import os
 import time
 
+import pytest
+
 from ansible_collections.apetools.iperf.plugins.module_utils import iperf_batch
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_batch import Batch
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_batch import Batch, own_folder
 
 
 class FakeSide(object):
@@ -177,3 +179,18 @@ def test_without_word_from_the_controller_the_job_keeps_everything(tmp_path):
     # Nobody follows for longer than follow_timeout: the job ends, and what it measured stays.
     assert _wait_for(gone), 'the job waits for the word for ever'
     assert os.path.exists(batch.job.result_path) and batch.results(['1'])['1']['name'] == 'a'
+
+
+@pytest.mark.parametrize('folder, kept', [('/var/tmp/apetools-iperf', '/var/tmp/apetools-iperf/pids'),
+                                          ('/var/tmp/apetools-iperf/', '/var/tmp/apetools-iperf/locks'),
+                                          ('/', '/var/tmp/x')])
+def test_a_folder_that_holds_what_must_stay_is_not_the_call_s_own(folder, kept):
+    with pytest.raises(ValueError) as raised:
+        own_folder(folder, [kept])
+    assert 'give the call a folder of its own' in str(raised.value)
+
+
+def test_the_run_s_folder_on_a_host_is_its_own():
+    assert own_folder('/var/tmp/apetools-iperf/tpc1/run-a/', ['/var/tmp/apetools-iperf/pids',
+                                                              '/var/tmp/apetools-iperf/locks']) == (
+        '/var/tmp/apetools-iperf/tpc1/run-a')
