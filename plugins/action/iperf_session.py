@@ -20,6 +20,7 @@ __metaclass__ = type
 import binascii
 import json
 import os
+import re
 import shlex
 import tempfile
 import time
@@ -38,6 +39,9 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session impor
 
 
 display = Display()
+# The hosts whose folder the run keeps, because a raw file is only there.
+LEFT_ON_HOSTS = 'left-on-hosts'
+SAFE_PATH = re.compile(r'^/[A-Za-z0-9._/+@=:-]+$')
 # The longest one call waits for a host's sides.
 CALL_WAIT = 15
 
@@ -51,7 +55,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         args = dict(self._task.args)
         output_dir = args.pop('output_dir', None)
-        this_host = task_vars.get('inventory_hostname')
+        this_host = self._this_host = task_vars.get('inventory_hostname')
         args.setdefault('this_host', this_host)
         tests = args.get('tests')
         planned = tests if tests is not None else [args]
@@ -94,9 +98,6 @@ class ActionModule(ActionBase):
             result['cleaned_up'] = self._say_delivered(args)
             if result['cleaned_up']:
                 result['ansible_facts'] = dict(iperf_cleaned_up=args['remote_dir'])
-        if any(side.get('remote_path') and not side.get('file') for side in self._stored):
-            # A raw file that did not reach the controller: the run keeps the host's folder.
-            result.setdefault('ansible_facts', {})['iperf_files_kept'] = args.get('remote_dir')
         if errors:
             result.update(failed=True, error='; '.join(errors), succeeded=False)
         result['msg'] = '; '.join(errors) if errors else module_result.get('msg') if module_result.get('failed') else '%d sides %s' % (
@@ -261,8 +262,11 @@ class ActionModule(ActionBase):
         """
         if any(side.get('remote_path') and not side.get('file') for side in self._stored):
             return False  # a raw file that did not reach the controller stays where it is
-        if not args['remote_dir'].startswith('/'):
-            return False  # the session playbook's clean-up task removes it
+        if self._play_context.become or not SAFE_PATH.match(args['remote_dir']):
+            # The user the file would arrive as cannot write there, or a transfer
+            # method that falls back to a command could choke on the path: the
+            # session playbook's clean-up task removes the folder instead.
+            return False
         with tempfile.NamedTemporaryFile(prefix='iperf-delivered-') as empty:
             try:
                 self._connection.put_file(empty.name, '%s/batch.%s.job.delivered' % (args['remote_dir'], args['job_id']))
@@ -313,6 +317,9 @@ class ActionModule(ActionBase):
             fetch_error = 'could not fetch %s from %s: %s' % (result['remote_path'], self._task_vars_host(), exc)
             result['error'] = '%s; %s' % (result['error'], fetch_error) if result.get('error') else fetch_error
             result.update(succeeded=False, failed=True)
+            # On the controller, not in a fact (a failed task sets none): the run keeps the host's folder.
+            write_json(os.path.join(output_dir, LEFT_ON_HOSTS, '%s.json' % self._this_host), dict(
+                host=self._this_host, path=result['remote_path'], error=fetch_error))
             return
         result['file'] = os.path.basename(local)
 

@@ -33,6 +33,9 @@ POLL = 0.2
 # A side that ended comes back with the first call that has lasted this long:
 # soon enough for the controller to have it, not a call per short test.
 REPORT_AFTER = 5.0
+# How long a job that ended waits for the controller's word before it keeps
+# its files for good: the controller may still be fetching large ones.
+WORD_WAIT = 600.0
 
 
 def own_folder(folder, others):
@@ -73,12 +76,11 @@ class Batch(object):
         return True
 
     def _remove_when_delivered(self, folder):
-        # The controller stores the last results after the last call: it has
-        # follow_timeout from then, and from the job's end. If nobody says it
-        # by then, what was measured stays.
+        # The controller stores the last results after the last call, and large
+        # files take a while. If nobody says it in time, what was measured stays.
         ended = time.time()
         while not os.path.exists(self.delivered_path):
-            if time.time() - ended > self.follow_timeout and self.job.unfollowed_for() > self.follow_timeout:
+            if time.time() - ended > max(WORD_WAIT, self.follow_timeout) and self.job.unfollowed_for() > self.follow_timeout:
                 return
             time.sleep(POLL)
         shutil.rmtree(folder, ignore_errors=True)

@@ -20,9 +20,9 @@ __metaclass__ = type
 
 import json
 import os
-import re
 import shutil
 import time
+from urllib.parse import quote
 
 OWNER = 'owner.json'
 
@@ -100,7 +100,8 @@ class Lease(object):
             pass
 
     def _mark_path(self, host):
-        return os.path.join(self.path, '%s.held' % re.sub(r'[^A-Za-z0-9_.-]', '_', host))
+        # Quoted, not replaced: two hosts never share a mark.
+        return os.path.join(self.path, '%s.held' % quote(host, safe=''))
 
     def _write(self, owner):
         # A draft per process: the hosts of a run that share the lease extend it at once.

@@ -229,9 +229,26 @@ def main():
                 'ansible-playbook apetools.iperf.install%s'
                 % (key, binary or ('iperf3' if require == 3 else 'iperf'), ' -e iperf_version=2' if require == 2 else ''),
             **found)
-    taken = take(module)
+    try:
+        taken = take(module)
+    except OSError as exc:
+        module.fail_json(msg='could not take this host for run %s: %s' % (module.params['lease']['run'], exc), **found)
     if taken:
         found['lease'] = taken
+    try:
+        _ports(module, found, taken)
+    except Exception as exc:  # pylint: disable=broad-except
+        # No lease left behind by a check that failed.
+        if taken and taken.get('taken'):
+            Lease(module.params['lease']['lock_dir'], module.params['this_host'] or 'this host').release(
+                module.params['lease']['run'])
+        module.fail_json(msg='could not check the iperf ports: %s: %s' % (type(exc).__name__, exc), **found)
+    taken_now = bool(taken) and bool(taken.pop('taken', False))
+    module.exit_json(changed=bool(found.get('cleared_stale_pids')) or taken_now, **found)
+
+
+def _ports(module, found, taken):
+    """The ports of the range that something holds; stale servers of ours cleared once the host is ours."""
     port = module.params['port']
     if port:
         pids = PidFiles(module.params['pid_dir'], module.params['this_host'] or '')
@@ -244,8 +261,6 @@ def main():
             found['cleared_stale_pids'] = [pid for p in stale for pid in pids.clear_stale(p)]
             still = [p for p in listening_ports(port, module.params['port_count']) if p in stale]
             found.update(busy_ports=sorted(found['busy_ports'] + still), stale_ports=[])
-    taken_now = bool(taken) and bool(taken.pop('taken', False))
-    module.exit_json(changed=bool(found.get('cleared_stale_pids')) or taken_now, **found)
 
 
 def take(module):

@@ -147,10 +147,16 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session impor
 def _remove(module, path):
     if not path or not os.path.lexists(path):
         return False
-    try:
-        shutil.rmtree(path)
-    except OSError as exc:
-        module.fail_json(msg='could not remove %s on %s: %s' % (path, module.params['host'], exc))
+    for attempt in (1, 2):
+        try:
+            shutil.rmtree(path)
+        except FileNotFoundError:
+            # The host's job removes the same folder once the controller has its files.
+            if attempt == 1 and os.path.lexists(path):
+                continue
+        except OSError as exc:
+            module.fail_json(msg='could not remove %s on %s: %s' % (path, module.params['host'], exc))
+        break
     return True
 
 

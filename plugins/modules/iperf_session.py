@@ -181,7 +181,7 @@ options:
         type: path
         default: /var/tmp/apetools-iperf/locks
       release:
-        description: Give the lease back once every side of the call has ended (the host's last batch of the run).
+        description: With O(tests), give the lease back once every side of the call has ended (the host's last batch of the run).
         type: bool
         default: false
   clean_up:
@@ -499,7 +499,10 @@ def main():
                 [params['lease']['lock_dir']] if params['lease'] else []))
         except ValueError as exc:
             module.fail_json(msg='clean_up on %s: %s' % (params['this_host'], exc), succeeded=False, error=str(exc))
-    lease = _hold(module, params['lease'], params['this_host'], [test for _side_, _runner, test in sides])
+    # A call that only picks up what already ended (a retry of the last one, whose
+    # lease may be given back) has no traffic to protect.
+    ended = bool(running) and len(batch.results([side['key'] for side, _runner, _test in running])) == len(running)
+    lease = None if ended else _hold(module, params['lease'], params['this_host'], [test for _side_, _runner, test in sides])
     finished = True
     try:
         if running:
@@ -535,6 +538,8 @@ def main():
         if result.get('error'):
             module.fail_json(msg=result['error'], changed=ran, **result)
         module.exit_json(changed=ran, **result)
+    if ended and params['lease'] and not module.check_mode:
+        lease = Lease(params['lease']['lock_dir'], params['this_host'])
     released = bool(lease and finished and params['lease']['release'] and lease.release(params['lease']['run']))
     # The action plugin stores each side as it comes, and fails the task for the failed ones.
     module.exit_json(changed=ran or released, sides=found, finished=finished,

@@ -159,7 +159,8 @@ def test_the_job_removes_its_folder_once_the_controller_has_every_result(tmp_pat
     assert _wait_for(lambda: not folder.exists()), os.listdir(str(folder))
 
 
-def test_without_word_from_the_controller_the_job_keeps_everything(tmp_path):
+def test_without_word_from_the_controller_the_job_keeps_everything(tmp_path, monkeypatch):
+    monkeypatch.setattr(iperf_batch, 'WORD_WAIT', 1.0)  # the job is forked with it
     folder = tmp_path / 'run'
     folder.mkdir()
     batch, log = Batch(str(folder / 'batch.x.job'), 1), str(tmp_path / 'log')
