@@ -159,12 +159,22 @@ class Lease(object):
         shutil.rmtree(doomed, ignore_errors=True)
 
 
-def take_now(lease, run, expires_in, timeout, controller=None):
-    """Take the lease only if the host is free now: what a play reads of it.
+def look(lease, run, timeout, busy=None):
+    """Who holds the host, as a play reads it: ``host``, ``holder``, ``busy`` and a ``message``.
 
-    ``busy`` says another run holds the host, and ``holder`` who; ``waited_s``
-    is there when the run holds the lease; ``taken`` when this call took it.
-    ``timeout`` is only for the message: the wait that follows.
+    ``timeout`` is only for the message: the wait that follows a busy host.
+    """
+    holder = lease.holder()
+    if busy is None:
+        busy = bool(holder) and holder.get('run') != run
+    return dict(host=lease.host, holder=holder, busy=busy, message=(
+        'host %s is busy with %s; waiting up to %.0f s' % (lease.host, lease.describe(holder or {}), timeout) if busy
+        else 'host %s is free for run %s' % (lease.host, run)))
+
+
+def take_now(lease, run, expires_in, timeout, controller=None):
+    """Take the lease only if the host is free now: ``look`` at it, with ``waited_s`` when the run holds the
+    lease and ``taken`` when this call took it.
     """
     # Whoever held it a moment ago may be a host of this very run, halfway
     # through taking the lease they share: only the attempt tells.
@@ -172,8 +182,5 @@ def take_now(lease, run, expires_in, timeout, controller=None):
     try:
         waited = lease.acquire(run, expires_in, 0, controller=controller)
     except HostBusy:
-        holder = lease.holder() or {}
-        return dict(host=lease.host, busy=True, holder=holder, message='host %s is busy with %s; waiting up to %.0f s'
-                    % (lease.host, lease.describe(holder), timeout))
-    return dict(host=lease.host, busy=False, holder=None, waited_s=round(waited, 3), taken=not ours,
-                message='host %s is free for run %s' % (lease.host, run))
+        return look(lease, run, timeout, busy=True)
+    return dict(look(lease, run, timeout, busy=False), holder=None, waited_s=round(waited, 3), taken=not ours)

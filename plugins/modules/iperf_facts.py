@@ -160,7 +160,7 @@ import re
 import sys
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease, take_now
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease, look, take_now
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
 
 _VERSION = re.compile(r'iperf (?:version )?(\d+\.\d+(?:\.\d+)?)')
@@ -271,12 +271,9 @@ def take(module):
     lease = Lease(params['lock_dir'], module.params['this_host'] or 'this host')
     if not module.check_mode:
         return take_now(lease, params['run'], params['expires_in'], params['timeout'], params['controller'])
-    holder = lease.holder()
-    busy = bool(holder) and holder.get('run') != params['run']
+    seen = look(lease, params['run'], params['timeout'])
     # As if taken when free: check mode then takes the path a real run would.
-    return dict(host=lease.host, holder=holder, busy=busy, **(
-        dict(message='host %s is busy with %s' % (lease.host, lease.describe(holder))) if busy else
-        dict(waited_s=0.0, message='host %s is free for run %s' % (lease.host, params['run']))))
+    return seen if seen['busy'] else dict(seen, waited_s=0.0)
 
 
 if __name__ == '__main__':

@@ -140,7 +140,7 @@ import os
 import shutil
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease, look
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError, check_name
 
 
@@ -181,13 +181,10 @@ def main():
         lease = Lease(params['lock_dir'], params['host'], check_name(params['name'], 'name'))
     except IperfConfigurationError as exc:
         module.fail_json(msg=str(exc))
-    holder = lease.holder()
-    busy = bool(holder) and holder.get('run') != params['run']
-    message = ('host %s is busy with %s; waiting up to %.0f s' % (params['host'], lease.describe(holder), params['timeout'])
-               if busy else 'host %s is free for run %s' % (params['host'], params['run']))
-    result = dict(host=params['host'], holder=holder, busy=busy, message=message)
+    result = look(lease, params['run'], params['timeout'])
+    holder = result['holder']
     if params['state'] == 'query' or module.check_mode:
-        if params['state'] == 'present' and not busy:
+        if params['state'] == 'present' and not result['busy']:
             result['waited_s'] = 0.0  # as if taken: check mode then takes the same path as a real run
         module.exit_json(changed=False, **result)
     if params['state'] == 'absent':

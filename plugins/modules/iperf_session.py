@@ -501,8 +501,10 @@ def main():
             module.fail_json(msg='clean_up on %s: %s' % (params['this_host'], exc), succeeded=False, error=str(exc))
     # A call that only picks up what already ended (a retry of the last one, whose
     # lease may be given back) has no traffic to protect.
+    lease = Lease(params['lease']['lock_dir'], params['this_host']) if params['lease'] and not module.check_mode else None
     ended = bool(running) and len(batch.results([side['key'] for side, _runner, _test in running])) == len(running)
-    lease = None if ended else _hold(module, params['lease'], params['this_host'], [test for _side_, _runner, test in sides])
+    if lease and not ended:
+        _hold(module, lease, params['lease'], [test for _side_, _runner, test in sides])
     finished = True
     try:
         if running:
@@ -538,25 +540,19 @@ def main():
         if result.get('error'):
             module.fail_json(msg=result['error'], changed=ran, **result)
         module.exit_json(changed=ran, **result)
-    if ended and params['lease'] and not module.check_mode:
-        lease = Lease(params['lease']['lock_dir'], params['this_host'])
     released = bool(lease and finished and params['lease']['release'] and lease.release(params['lease']['run']))
     # The action plugin stores each side as it comes, and fails the task for the failed ones.
     module.exit_json(changed=ran or released, sides=found, finished=finished,
                      **(dict(released=released) if params['lease'] else {}))
 
 
-def _hold(module, params, this_host, tests):
-    """The run's lease on this host, held for long enough, before any traffic; None without one or in check mode."""
-    if not params or module.check_mode:
-        return None
-    lease = Lease(params['lock_dir'], this_host)
+def _hold(module, lease, params, tests):
+    """Make sure the run holds the host's lease for long enough, before any traffic; fail the call if not."""
     try:
         lease.hold(params['run'], params['expires_in'], params['controller'])
     except (HostBusy, OSError) as exc:
-        module.fail_json(msg='%s: %s' % (', '.join(_name(test) for test in tests) or this_host, exc),
+        module.fail_json(msg='%s: %s' % (', '.join(_name(test) for test in tests) or lease.host, exc),
                          succeeded=False, error=str(exc))
-    return lease
 
 
 if __name__ == '__main__':
