@@ -13,6 +13,7 @@ run() {
 }
 run yamllint -s .
 run ansible-lint --profile production
+run antsibull-docs lint-collection-docs --plugin-docs .
 run tests/ansible_test/run.sh sanity units
 # ansible-test units runs tests/unit (the same tests plain pytest would) in its own tree.
 run python -m pytest -p no:cacheprovider -v tests/integration

@@ -28,7 +28,7 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_plan import (
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_rundir import create_run_dir
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import WATCHDOG_GRACE
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import PLAN_FILE, write_json
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import PLAN_FILE, RECORDS_DIR, write_json
 
 # Play variable -> iperf option.
 OPTION_VARS = dict(
@@ -119,6 +119,8 @@ class ActionModule(ActionBase):
                         + len(participants) * follow_timeout + 600)
         tpc = list(peers.values())[0] if len(peers) == 1 else None
         if not self._task.check_mode:
+            # The session playbook looks for the records of lost hosts in this folder from the start.
+            os.mkdir(os.path.join(run_dir, RECORDS_DIR))
             write_json('%s/%s' % (run_dir, PLAN_FILE),
                        dict(tests=tests, options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit))
         result.update(changed=not self._task.check_mode, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs ansible-test (sanity and units) on a copy of the collection, laid out
+# Runs ansible-test (sanity and units) on a clone of the collection, laid out
 # where ansible-test wants it: .../ansible_collections/apetools/iperf (a
 # symlink does not work).
 set -euo pipefail
@@ -18,12 +18,22 @@ mkdir -p ~/.ansible/test/cache
 cp "$root/tests/ansible_test/get_pip_standin.py" ~/.ansible/test/cache/"get_pip_${pip_version//./_}.py"
 
 rm -rf "$work"
-mkdir -p "$work/ansible_collections/apetools/iperf"
-# Only what git tracks (and untracked files not ignored), as in a fresh clone.
-(cd "$root" && git ls-files -z --cached --others --exclude-standard | grep -zv '^.collections/' |
-  xargs -0 cp --parents -t "$work/ansible_collections/apetools/iperf")
-cd "$work/ansible_collections/apetools/iperf"
-git init -q . && git add -A >/dev/null   # ansible-test sanity reads the file list from git
+mkdir -p "$work/ansible_collections/apetools"
+# A clone, as contributors to collections work, with nothing left out; then the
+# working tree's changes on top (edited, new and deleted files), so that
+# uncommitted work is checked too. ansible-test reads the file list from git.
+dest=$work/ansible_collections/apetools/iperf
+git clone -q --no-hardlinks "$root" "$dest"
+cd "$root"
+{ git diff -z --name-only HEAD; git ls-files -z --others --exclude-standard; } | while IFS= read -r -d '' path; do
+  if { [ -e "$path" ] || [ -L "$path" ]; } && ! git check-ignore -q --no-index "$path"; then
+    cp -P --parents -t "$dest" "$path"
+  else
+    rm -f "$dest/$path"
+  fi
+done
+cd "$dest"
+git add -A >/dev/null
 export PATH="$venv/bin:$PATH"
 status=0
 steps=("$@")
