@@ -51,6 +51,11 @@ __metaclass__ = type
 # [SUM] line is the figure, else the sum of the streams' own lines. TCP CSV
 # output does not tell which side printed it: pass role='client'/'server'
 # (without it, it is read as a client's: sent figures).
+#
+# The text comes from hosts, which are not trusted: every scan here takes time
+# linear in the text. No pattern has two neighbouring quantifiers that can
+# match the same characters (the cause of backtracking), ids in brackets are cut
+# out with str.find, and iperf2 lines longer than MAX_LINE are skipped.
 
 import json
 import math
@@ -72,6 +77,10 @@ DIRECTION_KEYS = (
 )
 
 _ROLES = ('client', 'server')
+
+# iperf prints lines of at most a few hundred characters: a longer one is not
+# a report, and is skipped before any pattern looks at it.
+MAX_LINE = 4096
 
 
 def new_measurement(**values):
@@ -147,6 +156,7 @@ def parse_output(text, version, role=None):
 # --------------------------------------------------------------------------
 # iperf3 (-J)
 
+_SPACES = re.compile(r'\s*')
 _IPERF3_TEXT_ERROR = re.compile(r'iperf3?: error - (.+)')
 _IPERF3_HUMAN = re.compile(
     r'^(Connecting to host|Server listening on|iperf Done\.|\[ ID\] Interval)', re.M)
@@ -159,7 +169,7 @@ def parse_iperf3_json(text, role=None):
         return new_measurement(error='iperf3 produced no output', role=_role(role))
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting ([[[[...) raises RecursionError
         data = _salvage_json(text)
         if data is None:
             return new_measurement(error=_iperf3_text_error(text), role=_role(role))
@@ -179,30 +189,30 @@ def _salvage_json(text):
     Covers several objects in a row (a server without -1 prints one per
     test) and JSON followed by other text (stderr appended). Returns the last
     object that has end-of-test results, else the last object, else None.
+    Each object is decoded once, and only two are kept, however many there are.
     """
     first = text.find('{')
     if first < 0:
         return None
-    decoder = json.JSONDecoder()
-    objects = []
+    # scan_once is what raw_decode calls, without its whitespace pass: a
+    # megabyte of '{}' is 500,000 objects, and each must cost well under 2 us.
+    scan = json.JSONDecoder().scan_once
+    last = with_end = None
     index = first
     length = len(text)
     while index < length:
         try:
-            obj, index = decoder.raw_decode(text, index)
-        except ValueError:
+            obj, index = scan(text, index)
+        except (ValueError, StopIteration, RecursionError):
             break
-        objects.append(obj)
-        while index < length and text[index].isspace():
-            index += 1
-        if index < length and text[index] != '{':
-            break
-    if not objects:
-        return None
-    for obj in reversed(objects):
+        last = obj
         if isinstance(obj, dict) and _dict(obj.get('end')):
-            return obj
-    return objects[-1]
+            with_end = obj
+        if index < length and text[index] != '{':
+            index = _SPACES.match(text, index).end()
+            if index < length and text[index] != '{':
+                break
+    return with_end if with_end is not None else last
 
 
 def _iperf3_text_error(text):
@@ -359,25 +369,26 @@ def _iperf3_intervals(intervals, key):
 # --------------------------------------------------------------------------
 # iperf2 (human and CSV)
 
+# Each pattern is matched right after a line's [id] (see _split_id), and is
+# linear: every quantifier is followed by something it cannot match, so a
+# failed match gives back each character at most once.
 _NUMBER = r'\d+(?:\.\d*)?'
 _DATA_RE = re.compile(
-    r'^\[\s*(?P<id>[^\]]*?)\s*\]\s+'
-    r'(?P<start>' + _NUMBER + r')\s*-\s*(?P<end>' + _NUMBER + r')\s+sec\s+'
+    r'\s+(?P<start>' + _NUMBER + r')\s*-\s*(?P<end>' + _NUMBER + r')\s+sec\s+'
     r'(?P<xfer>' + _NUMBER + r')\s+(?P<xunit>[kKmMgGtT]?)Bytes\s+'
     r'(?P<rate>' + _NUMBER + r')\s+(?P<runit>[kKmMgGtT]?)(?P<rkind>bits|Bytes)/sec'
-    r'(?P<rest>.*)$')
+    r'(?P<rest>.*)')
 _UDP_STATS_RE = re.compile(
-    r'^\s+(?:(?P<jitter>' + _NUMBER + r')\s+ms\s+)?'
+    r'\s+(?:(?P<jitter>' + _NUMBER + r')\s+ms\s+)?'
     r'(?P<lost>-?\d+)\s*/\s*(?P<total>-?\d+)\s+\(\s*(?P<pct>[-+.\deEnaNA]+)\s*%\)')
-_WRITES_RE = re.compile(r'^\s+(?P<writes>\d+)/(?P<errors>\d+)\s+(?P<rtry>\d+)(?:\s|$)')
-_SENT_RE = re.compile(r'^\[\s*(?P<id>[^\]]*?)\s*\]\s+Sent\s+(?P<count>\d+)\s+datagrams')
-_ID_RE = re.compile(r'^\[\s*(?P<id>[^\]]*?)\s*\]')
-_SUM_COUNT_RE = re.compile(r'^\*?SUM-(\d+)')
-_CSV_RE = re.compile(r'^\d{8,14}(?:\.\d+)?,')
+_WRITES_RE = re.compile(r'\s+(?P<writes>\d+)/(?P<errors>\d+)\s+(?P<rtry>\d+)(?:\s|$)')
+_SENT_RE = re.compile(r'\s+Sent\s+(?P<count>\d+)\s+datagrams')
+_SUM_COUNT_RE = re.compile(r'\*?SUM-(\d+)')
+_CSV_RE = re.compile(r'\d{8,14}(?:\.\d+)?,')
 _FAILED_RE = re.compile(
     r'(?i)\b(?:(?:tcp|udp)\s+)?(?:connect|read|write\d?|recv|send\w*|bind|listen|accept'
-    r'|getaddrinfo|socket)\s+failed\s*:?\s*.*')
-_ERROR_RE = re.compile(r'(?i)^(?:iperf:\s*)?error\b\s*[:-]?\s*(.+)')
+    r'|getaddrinfo|socket)\s+failed.*')
+_ERROR_RE = re.compile(r'(?i)(?:iperf:\s*)?error\b\s*(?:[:-]\s*)?(.+)')
 _SEED_ERRORS = ('no route to host', 'connection refused', 'connect failed',
                 'network is unreachable', 'connection timed out', 'unknown host',
                 'name or service not known')
@@ -416,6 +427,18 @@ def _bits_per_second(value, unit, kind):
     if kind == 'Bytes':
         return value * _BYTE_UNITS[unit] * 8
     return value * _BIT_UNITS[unit]
+
+
+def _split_id(line):
+    """(id, index after its ']') of a line that starts with '[', or (None, 0) without a ']'.
+
+    The id is the text up to the first ']', stripped: str.find, not a
+    pattern, so a long run of spaces or brackets costs one pass.
+    """
+    close = line.find(']', 1)
+    if close < 0:
+        return None, 0
+    return line[1:close].strip(), close + 1
 
 
 def _classify_id(raw):
@@ -469,14 +492,17 @@ def _parse_iperf2(text, role_hint):
     csv_lines = []
 
     for line in text.splitlines():
+        if len(line) > MAX_LINE:
+            continue
         stripped = line.strip()
         if not stripped:
             continue
         first = stripped[0]
         if first == '[':
-            match = _DATA_RE.match(stripped)
+            ident, after = _split_id(stripped)
+            match = _DATA_RE.match(stripped, after) if ident is not None else None
             if match:
-                record = _human_record(match, rtry_column)
+                record = _human_record(ident, match, rtry_column)
                 if record is not None:
                     if record.key in reports_pending and not record.is_sum:
                         record.report = True
@@ -485,7 +511,7 @@ def _parse_iperf2(text, role_hint):
                     if record.total is not None:
                         protocol = 'udp'
                     if record.is_sum:
-                        count = _SUM_COUNT_RE.match(match.group('id').strip())
+                        count = _SUM_COUNT_RE.match(ident)
                         if count:
                             sum_count = max(sum_count or 0, int(count.group(1)))
                 continue
@@ -504,15 +530,14 @@ def _parse_iperf2(text, role_hint):
                     connect_failed_hint = True
                 continue
             if 'Server Report:' in stripped:
-                ident = _ID_RE.match(stripped)
-                if ident:
-                    classified = _classify_id(ident.group('id'))
+                if ident is not None:
+                    classified = _classify_id(ident)
                     if classified:
                         reports_pending.add(classified[0])
                 continue
-            sent = _SENT_RE.match(stripped)
+            sent = _SENT_RE.match(stripped, after) if ident is not None else None
             if sent:
-                classified = _classify_id(sent.group('id'))
+                classified = _classify_id(ident)
                 if classified:
                     sent_datagrams[classified[0]] = int(sent.group('count'))
                 protocol = 'udp'
@@ -593,6 +618,81 @@ def _parse_iperf2(text, role_hint):
     return measurement
 
 
+class Iperf2Progress:
+    """How far an iperf2 report has got, read a piece at a time: for the runner's end-of-test check.
+
+    feed() takes the bytes written since its last call. Each line is looked
+    at once; a partial last line waits for the rest (up to MAX_LINE, past
+    which the line is skipped), so following a test costs what its output
+    costs, however often one looks. The figures come from parse_iperf2, once,
+    on the whole output.
+    """
+
+    def __init__(self):
+        self._carry = b''
+        self._skipping = False  # inside a line longer than MAX_LINE
+        self._last = {}  # (id, star) -> (start, end, line number) of the stream's latest report line
+        self._sum = None  # (start, end, line number) of the latest [SUM] line
+        self._lines = 0
+        self._sum_streams = None  # N of [SUM-N]
+        self._connections = 0
+
+    def feed(self, data):
+        if self._skipping:
+            newline = data.find(b'\n')
+            if newline < 0:
+                return
+            data, self._skipping = data[newline + 1:], False
+        data = self._carry + data
+        cut = data.rfind(b'\n') + 1
+        self._carry = data[cut:]
+        if len(self._carry) > MAX_LINE:
+            self._carry, self._skipping = b'', True
+        for line in data[:cut].decode('utf-8', 'replace').splitlines():
+            self._line(line)
+
+    def _line(self, line):
+        stripped = line.strip() if len(line) <= MAX_LINE else ''
+        if not stripped.startswith('['):
+            return
+        ident, after = _split_id(stripped)
+        match = _DATA_RE.match(stripped, after) if ident is not None else None
+        classified = _classify_id(ident) if match else None
+        if classified is None:
+            if 'connected with' in stripped:
+                self._connections += 1
+            return
+        self._lines += 1
+        span = (float(match.group('start')), float(match.group('end')), self._lines)
+        if classified[1]:
+            self._sum = span
+            count = _SUM_COUNT_RE.match(ident)
+            if count:
+                self._sum_streams = max(self._sum_streams or 0, int(count.group(1)))
+        else:
+            self._last[classified[0], classified[2]] = span
+
+    @property
+    def duration_s(self):
+        """The seconds of the latest report that starts at 0 (the whole-test line looks like that), else None.
+
+        As in parse_iperf2: the [SUM] line's if it came after the streams' lines from 0 (else it is
+        the first interval's), else the longest of the streams'.
+        """
+        finals = [(line, end) for start, end, line in self._last.values() if start == 0]
+        if self._sum is not None and self._sum[0] == 0 and (not finals or self._sum[2] > max(finals)[0]):
+            return self._sum[1]
+        return max(end for _line, end in finals) if finals else None
+
+    @property
+    def streams(self):
+        """How many streams have reported so far, or None."""
+        streams = len(set(key for key, _star in self._last)) or self._sum_streams
+        if not streams and self.duration_s is not None:
+            streams = self._connections
+        return streams or None
+
+
 def _header_protocol(line):
     if 'UDP port' in line:
         return 'udp'
@@ -601,8 +701,8 @@ def _header_protocol(line):
     return None
 
 
-def _human_record(match, rtry_column):
-    classified = _classify_id(match.group('id'))
+def _human_record(ident, match, rtry_column):
+    classified = _classify_id(ident)
     if classified is None:
         return None
     key, is_sum, star = classified
@@ -695,7 +795,11 @@ def _scan_error(line, errors):
                                             'no route', 'timed out', 'did not receive ack',
                                             'unknown host', 'not known')):
         return
-    message = _ID_RE.sub('', line, count=1).strip() if line.startswith('[') else line
+    message = line
+    if line.startswith('['):
+        ident, after = _split_id(line)
+        if ident is not None:
+            message = line[after:].strip()
     match = _FAILED_RE.search(message)
     if match:
         errors.append((0, len(errors), _one_line(match.group(0).rstrip(' .'))))
