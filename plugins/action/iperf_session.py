@@ -12,6 +12,12 @@ The side runs detached on the host. A long test takes several module calls,
 and a lost connection (a killed ControlMaster, a restarted sshd) is retried
 with the same job id for up to ``follow_timeout`` seconds: the calls find the
 running side again, and nothing measured is lost.
+
+What a host returns is data, never a name or a path: every side result is
+checked against a schema and against the plan (plugin_utils/_host_result.py)
+before anything is stored, the raw file and the record get the names the
+controller planned, the raw file is fetched from the folder the controller
+named, and text from the host is cleaned before a terminal sees it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,6 +26,7 @@ __metaclass__ = type
 import binascii
 import json
 import os
+import posixpath
 import re
 import shlex
 import tempfile
@@ -36,6 +43,16 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records impor
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import normalize_options
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import WATCHDOG_GRACE, unique_path
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError
+from ansible_collections.apetools.iperf.plugins.plugin_utils._host_result import (
+    LONG,
+    InvalidResult,
+    against_plan,
+    check_call,
+    check_side,
+    clean_text,
+    planned_side,
+    remote_file,
+)
 
 
 display = Display()
@@ -44,6 +61,8 @@ LEFT_ON_HOSTS = 'left-on-hosts'
 SAFE_PATH = re.compile(r'^/[A-Za-z0-9._/+@=:-]+$')
 # The longest one call waits for a host's sides.
 CALL_WAIT = 15
+# Raw C0 control characters, which valid JSON never holds (not even in strings).
+RAW_CONTROLS = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f]')
 
 
 class ActionModule(ActionBase):
@@ -60,8 +79,19 @@ class ActionModule(ActionBase):
         tests = args.get('tests')
         planned = tests if tests is not None else [args]
         args.setdefault('job_id', binascii.hexlify(os.urandom(8)).decode())
+        if self._play_context.become:
+            # fetch_file reads as the connecting user, who cannot read root's private
+            # raw files: each comes back in the module's result instead, up to its cap.
+            args['inline_limit'] = 2 ** 40
+        # What each side must be and where its files go, by the key the module
+        # returns it under: from what the controller sends, never from the host.
+        self._planned = self._plan(planned, args)
+        self._remote_dir = args.get('remote_dir')
         # With tests, the sides stored so far: each as soon as a call returns it.
         self._stored = []
+        self._strays = 0
+        self._undelivered = False
+        self._reconnects = 0
         # Whom a peer may wait for in vain: hosts that left the play, and hosts
         # this task loses (records of earlier tasks are no verdict: a host lost
         # then may be back, and its own call says so quickly).
@@ -71,38 +101,82 @@ class ActionModule(ActionBase):
             # A host that got its fork late: its peer may have failed already.
             args['cancel'] = self._cancellations(tests, output_dir, this_host)
         try:
-            module_result = self._follow(args, task_vars, output_dir)
+            module_result, call = self._follow(args, task_vars, output_dir)
         except AnsibleConnectionFailure as exc:
             self._record_failure(output_dir, self._unreported(planned, args), this_host, 'unreachable',
                                  ' is unreachable: %s' % exc)
             raise
         except AnsibleError as exc:
-            errors = [side['error'] for side in self._stored if side.get('error')] + self._record_failure(
+            errors = self._errors() + self._record_failure(
                 output_dir, self._unreported(planned, args), this_host, 'lost', ': %s' % exc)
             result.update(failed=True, succeeded=False, error='; '.join(errors), msg='; '.join(errors),
                           sides=self._stored)
             return result
-        reconnects = module_result.pop('reconnects', 0)
+        # Only what the controller checked goes into the task's result: no fact,
+        # warning or internal key that the host made up.
+        result.update(changed=bool(call.get('changed')), **self._passed_on(module_result))
         if tests is None:
-            result.update(self._side(dict(module_result, reconnects=reconnects), output_dir, this_host))
+            side = self._side(module_result, self._planned[self._key(args, 1)], output_dir, this_host)
+            result.update(side)
+            if side.get('error') or call.get('failed'):
+                result.update(failed=True, msg=side.get('error') or call.get('msg') or 'the module failed')
             return result
-        module_result.pop('sides', None)
-        errors = [side['error'] for side in self._stored if side.get('error')]
-        if module_result.get('failed'):
+        errors = self._errors()
+        if call.get('failed'):
             # The host's job may still run, or not: its peers stop waiting for it,
             # and its raw files stay on it (see troubleshooting.md).
             errors += self._record_failure(output_dir, self._unreported(planned, args), this_host, 'lost',
-                                           ': %s' % (module_result.get('msg') or 'the module failed'))
-        result.update(module_result, sides=self._stored)
-        if args.get('clean_up') and not self._task.check_mode and not module_result.get('failed'):
+                                           ': %s' % (call.get('msg') or 'the module failed'))
+            result['failed'] = True
+        result.update(((key, call[key]) for key in ('finished', 'released') if key in call), sides=self._stored)
+        if args.get('clean_up') and not self._task.check_mode and not call.get('failed'):
             result['cleaned_up'] = self._say_delivered(args)
             if result['cleaned_up']:
-                result['ansible_facts'] = dict(iperf_cleaned_up=args['remote_dir'])
+                result.setdefault('ansible_facts', {})['iperf_cleaned_up'] = args['remote_dir']
         if errors:
             result.update(failed=True, error='; '.join(errors), succeeded=False)
-        result['msg'] = '; '.join(errors) if errors else module_result.get('msg') if module_result.get('failed') else '%d sides %s' % (
-            len(self._stored), 'checked' if self._task.check_mode else 'measured')
+        if errors:
+            result['msg'] = '; '.join(errors)
+        elif call.get('failed'):
+            result['msg'] = call.get('msg') or 'the module failed'
+        else:
+            result['msg'] = '%d sides %s' % (len(self._stored), 'checked' if self._task.check_mode else 'measured')
         return result
+
+    def _plan(self, tests, args):
+        """Key -> this host's planned side of each test (planned_side); a test the controller cannot plan (the module
+        then refuses its parameters) gets a side with no role, and why."""
+        planned = {}
+        for position, test in enumerate(tests, 1):
+            try:
+                planned[self._key(test, position)] = planned_side(test, args['this_host'], args.get('nodes'),
+                                                                  args.get('filename_prefix'), args.get('filename_base'))
+            except (IperfConfigurationError, AttributeError, KeyError, TypeError, ValueError) as exc:
+                planned[self._key(test, position)] = dict(
+                    node=clean_text(test.get('node')), direction=clean_text(test.get('direction')),
+                    repetition=test.get('repetition') or 1, role=None, filename=None, unplanned=clean_text(exc))
+        return planned
+
+    def _passed_on(self, module_result):
+        """The host's warnings, made safe to print, and the interpreter it was found to have."""
+        passed = {}
+        warnings = module_result.get('warnings')
+        if isinstance(warnings, list) and warnings:
+            # ansible-core 2.19 turns them into objects with the text in .event.msg.
+            passed['warnings'] = [clean_text(getattr(getattr(warning, 'event', None), 'msg', None) or warning, LONG)
+                                  for warning in warnings[:20]]
+        key = getattr(self, '_discovered_interpreter_key', None)
+        if key and getattr(self, '_discovered_interpreter', None):
+            passed['ansible_facts'] = {key: self._discovered_interpreter}
+        return passed
+
+    def _errors(self):
+        """The errors of the sides stored so far, and of the sides that were no side of a test of the call."""
+        errors = [side['error'] for side in self._stored if side.get('error')]
+        if self._strays:
+            errors.append('host %s returned an invalid result: %d sides that are no test of the call, or were '
+                          'returned before' % (self._this_host, self._strays))
+        return errors
 
     @staticmethod
     def _record_names(output_dir):
@@ -125,11 +199,17 @@ class ActionModule(ActionBase):
         reported = set(args.get('reported') or ())
         return [test for position, test in enumerate(planned, 1) if self._key(test, position) not in reported]
 
-    def _collect(self, module_result, args, output_dir, this_host, reconnects):
+    def _collect(self, call, args, output_dir, this_host):
         """Store the sides a call returned, and tell the next call what to skip and what to stop."""
-        for side in module_result.get('sides') or []:
-            self._stored.append(self._side(dict(side, reconnects=reconnects), output_dir, this_host))
-            args.setdefault('reported', []).append(side['key'])
+        reported = args.setdefault('reported', [])
+        for raw in call.get('sides') or []:
+            # A side is matched to its test by the key the controller sent, once.
+            key = raw.get('key') if isinstance(raw, dict) else None
+            if not isinstance(key, str) or key not in self._planned or key in reported:
+                self._strays += 1
+                continue
+            reported.append(key)
+            self._stored.append(self._side(raw, self._planned[key], output_dir, this_host))
         if output_dir and args.get('tests') is not None:
             args['cancel'] = self._cancellations(self._unreported(args['tests'], args), output_dir, this_host)
 
@@ -157,11 +237,11 @@ class ActionModule(ActionBase):
                 continue
             try:
                 with open(os.path.join(records, name)) as handle:
-                    error = json.load(handle).get('error')
+                    record = json.load(handle)
             except (OSError, IOError, ValueError):
                 continue
-            if error:
-                reasons[key] = 'its peer failed: %s' % error
+            if isinstance(record, dict) and record.get('error'):
+                reasons[key] = 'its peer failed: %s' % clean_text(record['error'])
         return reasons
 
     def _record_failure(self, output_dir, planned, this_host, kind, cause):
@@ -170,21 +250,26 @@ class ActionModule(ActionBase):
         for test in planned:
             record = dict(node=test.get('node'), direction=test.get('direction'),
                           repetition=test.get('repetition', 1), host=this_host)
-            record['error'] = '%s %s rep %s: %s%s' % (record['node'], record['direction'], record['repetition'],
-                                                      this_host, cause)
+            record['error'] = clean_text('%s %s rep %s: %s%s' % (record['node'], record['direction'],
+                                                                 record['repetition'], this_host, cause))
             errors.append(record['error'])
             self._write_record(output_dir, record, '%s.%s' % (this_host, kind))
         return errors
 
-    def _side(self, side, output_dir, this_host):
-        """Store one side's raw output and record on the controller, and say how it went."""
-        output = side.pop('output', None)
+    def _side(self, raw, planned, output_dir, this_host):
+        """Check one side's result, store its raw output and record on the controller, and say how it went."""
+        side = self._checked(raw, planned, this_host)
+        side['reconnects'] = self._reconnects
+        # The raw output is data: kept under the planned name, even from a side that failed the check.
+        output = raw.get('output')
         stored = output_dir and side.get('role') and not self._task.check_mode
-        if stored and side.get('remote_path'):
-            if output is None:
-                self._fetch(side, output_dir)
-            else:
+        if stored:
+            if isinstance(output, str):
                 self._store(side, output_dir, output)
+            elif side.get('remote_path'):
+                self._fetch(side, output_dir)
+            if not side.get('file') and (output is not None or raw.get('remote_path') is not None):
+                self._undelivered = True  # what the side wrote is only on the host
         record = dict(node=side.get('node'), direction=side.get('direction'), repetition=side.get('repetition', 1),
                       host=this_host)
         if stored:
@@ -192,7 +277,7 @@ class ActionModule(ActionBase):
                 'role', 'sender', 'receiver', 'direction', 'filename', 'file', 'argv', 'attempts',
                 'duration_s', 'started_at', 'ended_at', 'reconnects', 'error', 'succeeded', 'measurement', 'rc',
                 'stderr'))
-            self._write_record(output_dir, record, side.get('filename') or this_host)
+            self._write_record(output_dir, record, side['filename'])
         if side.get('role') and self._task.check_mode:
             side['msg'] = '%s %s rep %s: the %s on %s would run: %s' % (
                 side.get('node'), side.get('direction'), side.get('repetition', 1), side['role'], this_host,
@@ -203,6 +288,36 @@ class ActionModule(ActionBase):
             # One line per finished test, from the side whose figure counts.
             if side['role'] == 'receiver':
                 display.display(side['msg'], color='red' if side.get('error') else None)
+        return side
+
+    def _checked(self, raw, planned, this_host):
+        """The side as the controller keeps it: who, what and which file from the plan, and the host's figures
+        only if its whole result fits the schema and the plan; else an error that says what did not."""
+        problem = None
+        try:
+            side = check_side(raw)
+            if planned.get('unplanned') is None:
+                against_plan(raw, planned)
+            elif raw.get('role') is not None:
+                raise InvalidResult('is %r, and the controller could not plan the test: %s'
+                                    % (side['role'], planned['unplanned']), ['role'])
+        except InvalidResult as exc:
+            problem, side = exc, {}
+        side.pop('remote_path', None)
+        if planned['role'] and raw.get('remote_path') is not None:
+            try:
+                side['remote_path'] = remote_file(raw['remote_path'], self._remote_dir, planned['filename'])
+            except InvalidResult as exc:
+                problem = problem or exc
+        if planned.get('unplanned') is None:
+            side.update((key, planned[key]) for key in ('node', 'direction', 'repetition', 'sender', 'receiver',
+                                                        'role', 'filename'))
+        else:
+            side.update((key, planned[key]) for key in ('node', 'direction', 'repetition') if side.get(key) is None)
+        if problem is not None:
+            side.update(error='%s %s rep %s: host %s returned an invalid result: %s' % (
+                side['node'], side['direction'], side['repetition'], this_host, problem),
+                succeeded=False, failed=True)
         return side
 
     def _follow(self, args, task_vars, output_dir):
@@ -232,14 +347,15 @@ class ActionModule(ActionBase):
                 module_result = self._execute_module(module_name='apetools.iperf.iperf_session', module_args=args,
                                                      task_vars=task_vars)
                 if self._lost(module_result):
-                    raise AnsibleConnectionFailure(module_result.get('msg') or 'the module ended without a result')
+                    raise AnsibleConnectionFailure(clean_text(module_result.get('msg'), LONG) or
+                                                   'the module ended without a result')
             except AnsibleConnectionFailure as exc:
                 lost_since = lost_since or time.monotonic()
                 if time.monotonic() - lost_since + pause > patience:
-                    raise AnsibleConnectionFailure('%s (%s)' % (str(exc).strip(), (
+                    raise AnsibleConnectionFailure('%s (%s)' % (clean_text(exc, LONG), (
                         'retried for %d s, iperf_follow_timeout' % follow_timeout) if patience else
                         'not retried: this run lost the host before'))
-                display.vvv('iperf_session: lost the host (%s); trying again in %.0f s' % (exc, pause))
+                display.vvv('iperf_session: lost the host (%s); trying again in %.0f s' % (clean_text(exc, LONG), pause))
                 time.sleep(pause)
                 pause = min(pause * 2, 10.0)
                 try:
@@ -249,10 +365,14 @@ class ActionModule(ActionBase):
                 continue
             if lost_since is not None:
                 reconnects, lost_since, pause = reconnects + 1, None, 1.0
-            self._collect(module_result, args, output_dir, this_host, reconnects)
-            if module_result.get('finished') is not False:
-                module_result['reconnects'] = reconnects
-                return module_result
+            self._reconnects = reconnects
+            try:
+                call = check_call(module_result)
+            except InvalidResult as exc:
+                raise AnsibleError('host %s returned an invalid result: %s' % (this_host, exc))
+            self._collect(call, args, output_dir, this_host)
+            if call.get('finished') is not False:
+                return module_result, call
 
     def _say_delivered(self, args):
         """Tell the host's job that the controller has every raw file, so that it removes its folder; True if told.
@@ -260,7 +380,7 @@ class ActionModule(ActionBase):
         A file sent over the connection's file transfer, not a command or a module
         call: nothing runs through a shell, and no Python starts on the host.
         """
-        if any(side.get('remote_path') and not side.get('file') for side in self._stored):
+        if self._undelivered or any(side.get('remote_path') and not side.get('file') for side in self._stored):
             return False  # a raw file that did not reach the controller stays where it is
         if self._play_context.become or not SAFE_PATH.match(args['remote_dir']):
             # The user the file would arrive as cannot write there, or a transfer
@@ -271,7 +391,8 @@ class ActionModule(ActionBase):
             try:
                 self._connection.put_file(empty.name, '%s/batch.%s.job.delivered' % (args['remote_dir'], args['job_id']))
             except Exception as exc:  # pylint: disable=broad-except
-                display.vvv('iperf_session: could not tell job %s that its files are here: %s' % (args['job_id'], exc))
+                display.vvv('iperf_session: could not tell job %s that its files are here: %s'
+                            % (args['job_id'], clean_text(exc, LONG)))
                 return False
         return True
 
@@ -286,6 +407,13 @@ class ActionModule(ActionBase):
         waits = max([float(test.get('starts_within') or 0) for test in args.get('tests') or []] or [0])
         return (self._started + waits + options['connect_timeout'] + options['max_time'] + WATCHDOG_GRACE
                 + follow_timeout + 60)
+
+    def _parse_returned_data(self, res, *args, **kwargs):
+        """Parse the module's output without the control characters that no JSON holds: Ansible prints text around
+        the JSON as a warning, and that text comes from the host."""
+        if isinstance(res.get('stdout'), str):
+            res = dict(res, stdout=RAW_CONTROLS.sub('', res['stdout']))
+        return super(ActionModule, self)._parse_returned_data(res, *args, **kwargs)
 
     @staticmethod
     def _lost(module_result):
@@ -302,19 +430,22 @@ class ActionModule(ActionBase):
             rc is None or rc < 0 or rc >= 128)
 
     def _store(self, result, output_dir, output):
+        """Write the raw output that came in the result, under the planned name (``result['filename']``)."""
         local = self._local_path(output_dir, result['filename'])
-        with open(local, 'x') as handle:
+        # 'replace': a lone surrogate in the host's JSON has no UTF-8 form.
+        with open(local, 'x', encoding='utf-8', errors='replace') as handle:
             handle.write(output)
         result['file'] = os.path.basename(local)
 
     def _fetch(self, result, output_dir):
-        """Bring a large raw file back without holding it in a result."""
+        """Bring a large raw file back without holding it in a result: from the checked ``remote_path``, to the
+        planned name."""
         local = self._local_path(output_dir, result['filename'])
         try:
             self._connection.fetch_file(result['remote_path'], local)
         except Exception as exc:  # pylint: disable=broad-except
             # The measurement is still in the record; the error fails the test.
-            fetch_error = 'could not fetch %s from %s: %s' % (result['remote_path'], self._task_vars_host(), exc)
+            fetch_error = clean_text('could not fetch %s from %s: %s' % (result['remote_path'], self._task_vars_host(), exc))
             result['error'] = '%s; %s' % (result['error'], fetch_error) if result.get('error') else fetch_error
             result.update(succeeded=False, failed=True)
             # On the controller, not in a fact (a failed task sets none): the run keeps the host's folder.
@@ -327,7 +458,7 @@ class ActionModule(ActionBase):
     def _local_path(output_dir, filename):
         """Never overwrite a file already there."""
         os.makedirs(output_dir, exist_ok=True)
-        return unique_path(os.path.join(output_dir, filename))
+        return unique_path(os.path.join(output_dir, _plain(filename)))
 
     def _task_vars_host(self):
         return getattr(self._play_context, 'remote_addr', None) or 'the host'
@@ -335,8 +466,16 @@ class ActionModule(ActionBase):
     def _write_record(self, output_dir, record, name):
         if not output_dir:
             return
-        path, counter = os.path.join(output_dir, RECORDS_DIR, '%s.json' % name), 0
+        path, counter = os.path.join(output_dir, RECORDS_DIR, '%s.json' % _plain(name)), 0
         while os.path.lexists(path):
             counter += 1
             path = os.path.join(output_dir, RECORDS_DIR, '%s.%d.json' % (name, counter))
         write_json(path, record)
+
+
+def _plain(name):
+    """``name`` if it names a file in the folder it is joined to, else raise: a last guard, as every name here comes
+    from the plan or the inventory."""
+    if not isinstance(name, str) or name in ('', '.', '..') or posixpath.basename(name) != name or '\0' in name:
+        raise AnsibleError('%r is not a plain file name' % (name,))
+    return name

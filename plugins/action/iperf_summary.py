@@ -17,6 +17,7 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records impor
     summarize,
     table,
 )
+from ansible_collections.apetools.iperf.plugins.plugin_utils._host_result import check_record
 
 
 class ActionModule(ActionBase):
@@ -31,8 +32,10 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg='run_dir %r is not a folder of an iperf run' % (run_dir,))
             return result
         min_bps = self._task.args.get('min_bps')
+        # The side records hold what hosts sent: read back through the same schema
+        # as when they were written, so a bad file is a failed test, not a crash.
         records = summarize(run_dir, float(min_bps) if min_bps not in (None, '') else None,
-                            run_error=self._task.args.get('run_error'))
+                            run_error=self._task.args.get('run_error'), check=check_record)
         failed = [record for record in records if not record['succeeded']]
         stats = statistics(records)
         try:

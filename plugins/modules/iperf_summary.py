@@ -16,7 +16,11 @@ description:
     and writes C(summary.json) (a list, one record per test), C(summary.csv) (the same rows),
     C(statistics.json) and C(statistics.csv) (mean, min, max and standard deviation per node and direction)
     and C(report.html).
-  - A test with no record from one of its sides is recorded as failed, with the host named.
+  - A test with no record from one of its sides is recorded as failed, with the host named. A side record is read
+    back through the same checks as when it was written; one that does not fit fails its test, and the summary is
+    written all the same.
+  - In the CSV files, a text cell that starts with C(=), C(+), C(-), C(@), a tab or a carriage return gets a
+    leading C(') so that a spreadsheet shows it as text (OWASP's CSV injection rule); numbers stay numbers.
 author:
   - apetools.iperf contributors (@apetools)
 extends_documentation_fragment:
