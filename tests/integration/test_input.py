@@ -64,6 +64,14 @@ CASES = {
     'iperf_time=-5': (without_tpc2, ['-e', 'iperf_time=-5'], ['iperf_time', '-5']),
     'iperf_port=70000': (without_tpc2, ['-e', 'iperf_port=70000'], ['iperf_port', '70000']),
     'iperf_extra_args=[-J]': (without_tpc2, ['-e', '{"iperf_extra_args": ["-J"]}'], ['iperf_extra_args', "'-J'"]),
+    # Options that touch files, abbreviated or hidden in a cluster: iperf would write PWNED.
+    'iperf_extra_args=[--logf=]': (without_tpc2, ['-e', '{"iperf_extra_args": ["--logf=%s"]}' % PWNED],
+                                   ['iperf_extra_args', "'--logf=%s'" % PWNED, 'is --logfile', 'files']),
+    'iperf_extra_args=[-NF x]': (without_tpc2, ['-e', '{"iperf_extra_args": ["-NF", "/etc/shadow"]}'],
+                                 ['iperf_extra_args', "'-NF'", 'has -F/--file', 'allowed with iperf3: ']),
+    'iperf2 iperf_extra_args=[--outp=]': (
+        without_tpc2, ['-e', '{"iperf_version": 2, "iperf_extra_args": ["--outp=%s"]}' % PWNED],
+        ['iperf_extra_args', "'--outp=%s'" % PWNED, 'is -o/--output', 'allowed with iperf2: ']),
     'iperf_filename_prefix=../evil': (without_tpc2, ['-e', 'iperf_filename_prefix=../evil'],
                                       ['iperf_filename_prefix', "'../evil'"]),
     'iperf_filename_prefix=$(touch)': (without_tpc2, ['-e', '{"iperf_filename_prefix": "$(touch %s)"}' % PWNED],

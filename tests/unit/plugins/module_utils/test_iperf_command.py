@@ -42,7 +42,7 @@ def test_max_time_follows_the_seed():
 
 def test_normalize_is_idempotent():
     once = normalize_options({'time': '1 minute', 'protocol': 'UDP', 'bandwidth': '10M', 'version': '2',
-                              'extra_args': ['-e']})
+                              'extra_args': ['-N']})
     assert normalize_options(once) == once
 
 
@@ -63,6 +63,9 @@ def test_normalize_is_idempotent():
     ({'extra_args': '-e'}, 'extra_args'),
     ({'extra_args': ['-J']}, 'extra_args'),
     ({'extra_args': ['--logfile=/etc/passwd']}, 'extra_args'),
+    ({'extra_args': ['--logf=/etc/passwd']}, 'extra_args'),
+    ({'extra_args': ['--get-server-output']}, 'extra_args'),
+    ({'version': 2, 'extra_args': ['-e']}, 'extra_args'),
     ({'extra_args': ['a\nb']}, 'extra_args'),
     ({'version': 2, 'omit': 2}, 'omit'),
     ({'version': 2, 'zerocopy': True}, 'zerocopy'),
@@ -79,12 +82,12 @@ def test_iperf3_argv():
     options = normalize_options({'time': 5, 'protocol': 'udp', 'bandwidth': '100M', 'parallel': 2, 'window': '256K',
                                  'len': '1400', 'interval': 0.5, 'omit': 1, 'tos': 16, 'congestion': 'cubic',
                                  'zerocopy': True, 'bidir': True, 'bind': True, 'port': 5301,
-                                 'extra_args': ['--get-server-output']})
+                                 'extra_args': ['-NM1400']})
     assert server_argv(options, '198.19.0.11') == ['iperf3', '-s', '-p', '5301', '-1', '-J', '-B', '198.19.0.11']
     assert client_argv(options, '198.19.0.11', '198.19.0.10') == [
         'iperf3', '-c', '198.19.0.11', '-p', '5301', '-t', '5', '-J', '-u', '-b', '100M', '-P', '2',
         '-w', '256K', '-l', '1400', '-i', '0.5', '-B', '198.19.0.10', '-S', '16', '-C', 'cubic',
-        '-O', '1', '-Z', '--bidir', '--get-server-output']
+        '-O', '1', '-Z', '--bidir', '--no-delay', '--set-mss=1400']
 
 
 def test_iperf2_argv():
