@@ -100,8 +100,8 @@ def main():
         with open(path, 'rb') as handle:
             text = handle.read()
         took = median_time(text, 3 if fmt.startswith('iperf3') else 2, args.rounds)
-        print('%-20s %-62s %9d B %7.4f s   %s' % (fmt, shown, size, took,
-                                               'PASS' if took <= TARGET else 'MISS'))
+        verdict = 'PASS' if took <= TARGET else 'MISS'
+        print('%-20s %-62s %9d B %7.4f s   %s' % (fmt, shown, size, took, verdict))
 
 
 if __name__ == '__main__':

@@ -37,6 +37,7 @@ OPTION_VARS = dict(
     bandwidth='iperf_bandwidth', bind='iperf_bind', ipv6='iperf_ipv6', omit='iperf_omit', tos='iperf_tos',
     congestion='iperf_congestion', zerocopy='iperf_zerocopy', bidir='iperf_bidir',
     extra_args='iperf_extra_args', max_time='iperf_max_time', connect_timeout='iperf_connect_timeout',
+    max_output_bytes='iperf_max_output_bytes',
 )
 
 
@@ -126,7 +127,8 @@ class ActionModule(ActionBase):
         result.update(changed=not self._task.check_mode, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests,
                       options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit,
                       follow_timeout=follow_timeout,
-                      batches=self._last_for([self._batch(number, batch) for number, batch in enumerate(grouped, 1)]),
+                      batches=self._lease_times(self._last_for([self._batch(number, batch) for number, batch in enumerate(grouped, 1)]),
+                                                grouped, budget + follow_timeout + 30),
                       hosts=[host for host in participants if not problems.get(host)],
                       msg='%d tests planned%s; results go to %s' % (
                           len(tests), ' in %d waves, at most %d at once' % (len(schedule), limit) if limit > 1 else '',
@@ -159,6 +161,28 @@ class ActionModule(ActionBase):
             batch['last_for'] = sorted(set(batch['by_host']) - seen)
             seen.update(batch['by_host'])
         return grouped
+
+    @staticmethod
+    def _lease_times(planned, grouped, slack):
+        """When each batch starts at the latest, in seconds after the first one starts (``starts_within_s``); and, in
+        each batch, for each host with a later one, when its next batch starts at the latest, in seconds after this
+        one starts (``next_within_s``).
+
+        A batch lasts at most its last test's ``starts_within`` plus ``slack``: one test's budget, one
+        iperf_follow_timeout for a host lost on the way (its fork retries it that long, once) and 30 s for the
+        tasks. A host that is done with a batch before the others, or has no test in the next ones, has no call
+        that renews its lease: it is kept until then instead.
+        """
+        start = 0
+        for batch, waves in zip(planned, grouped):
+            batch['starts_within_s'] = start
+            start += max(test['starts_within'] for wave in waves for test in wave) + slack
+        for position, batch in enumerate(planned):
+            later = planned[position + 1:]
+            batch['next_within_s'] = dict(
+                (host, [b for b in later if host in b['by_host']][0]['starts_within_s'] - batch['starts_within_s'])
+                for host in batch['by_host'] if any(host in b['by_host'] for b in later))
+        return planned
 
     def _host_concurrency(self, hostvars, host):
         """``iperf_host_concurrency`` of a host: how many tests it may be in at once."""

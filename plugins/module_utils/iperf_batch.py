@@ -14,12 +14,15 @@ the results up while the later sides still run. The controller may cancel a
 side whose peer it knows is gone, so that it does not wait for it until its
 deadline. Once it has stored every result, it may say so (``<path>.delivered``)
 and the job removes its folder: no module call, and no task, for the clean-up.
+
+While its sides run and a controller follows it, the job renews the run's
+lease on the host (a heartbeat), so that the lease can be short: a crashed
+run's host is free soon after its controller went.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import json
 import os
 import select
 import shutil
@@ -27,7 +30,7 @@ import threading
 import time
 
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_detach import Job
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import write_json
+from ansible_collections.apetools.iperf.plugins.module_utils._state_dir import DIR_MODE, read_json, write_json
 
 POLL = 0.2
 # A side that ended comes back with the first call that has lasted this long:
@@ -58,21 +61,25 @@ class Batch(object):
         self.sides_dir = path + '.sides'
         self.cancel_path = path + '.cancel'
         self.delivered_path = path + '.delivered'
+        self.started_path = path + '.started'
         self.follow_timeout = follow_timeout
 
-    def start(self, sides, clean_up=None):
+    def start(self, sides, clean_up=None, lease=None):
         """Run the sides unless an earlier call of the same task already started them.
 
         ``sides`` are dicts with ``key``, ``wave``, ``starts_within`` (seconds
         after the batch starts) and ``runner`` (an ``iperf_runner.Side``).
         ``clean_up`` is a folder (holding the job) to remove once the
-        controller says it has every result.
+        controller says it has every result. ``lease`` is ``(lease, run, ttl)``:
+        the job renews the run's ``iperf_lock.Lease`` while its sides run
+        (``_heartbeat``).
         """
         if not self.job.claim():
             return False
         if not os.path.isdir(self.sides_dir):
-            os.makedirs(self.sides_dir)
-        self.job.start(lambda: self._run(sides), then=clean_up and (lambda: self._remove_when_delivered(clean_up)))
+            os.mkdir(self.sides_dir, DIR_MODE)
+        write_json(self.started_path, dict(started=time.time()))
+        self.job.start(lambda: self._run(sides, lease), then=clean_up and (lambda: self._remove_when_delivered(clean_up)))
         return True
 
     def _remove_when_delivered(self, folder):
@@ -85,7 +92,38 @@ class Batch(object):
             time.sleep(POLL)
         shutil.rmtree(folder, ignore_errors=True)
 
-    def _run(self, sides):
+    def _run(self, sides, lease=None):
+        if not lease:
+            return self._run_sides(sides)
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(lease, stop))
+        beat.daemon = True
+        beat.start()
+        try:
+            return self._run_sides(sides)
+        finally:
+            stop.set()
+            beat.join()
+
+    def _heartbeat(self, lease, stop):
+        """While the sides run: every ``min(10, ttl / 3)`` s, renew the lease to ``ttl`` seconds after a controller
+        last followed the job; stop once none has for ``follow_timeout``. So a crashed run's host is free ``ttl``
+        after its controller went, not when the plan would have ended. ``renew`` never takes a lease back."""
+        holder, run, ttl = lease
+        while not stop.wait(min(10.0, ttl / 3.0)):
+            unfollowed = self.job.unfollowed_for()
+            if unfollowed > self.follow_timeout:
+                return
+            self._renew(holder, run, ttl - unfollowed)
+
+    @staticmethod
+    def _renew(holder, run, seconds):
+        try:
+            holder.renew(run, seconds)
+        except Exception:  # pylint: disable=broad-except
+            pass  # the next call holds the lease again, or says why it cannot
+
+    def _run_sides(self, sides):
         started = time.monotonic()
         # Before any peer can connect: a server that a killed job of this run
         # left on one of this batch's ports would take another test's client.
@@ -129,11 +167,13 @@ class Batch(object):
         write_json(self.cancel_path, merged)
 
     def _cancelled(self):
-        try:
-            with open(self.cancel_path) as handle:
-                return json.load(handle)
-        except (OSError, IOError, ValueError):
-            return {}
+        cancelled = read_json(self.cancel_path, {})
+        return cancelled if isinstance(cancelled, dict) else {}
+
+    def started_at(self):
+        """When the call that started the job did, by this host's clock; None if it is not known."""
+        started = (read_json(self.started_path) or {}).get('started')
+        return float(started) if isinstance(started, (int, float)) else None
 
     def _side_path(self, key):
         return os.path.join(self.sides_dir, '%s.json' % key)
@@ -142,11 +182,9 @@ class Batch(object):
         """The result of every side of ``keys`` that has ended, by key."""
         found = {}
         for key in keys:
-            try:
-                with open(self._side_path(key)) as handle:
-                    found[key] = json.load(handle)
-            except (OSError, IOError, ValueError):
-                continue
+            result = read_json(self._side_path(key))
+            if isinstance(result, dict):
+                found[key] = result
         return found
 
     def wait(self, keys, seconds):

@@ -22,7 +22,9 @@ import json
 import os
 import time
 
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import write_json
+from ansible_collections.apetools.iperf.plugins.module_utils import _state_dir
+from ansible_collections.apetools.iperf.plugins.module_utils._state_dir import read_json, write_json
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import identity
 
 # A job file still without the side's pid after this long: the side never started.
 START_GRACE = 30.0
@@ -42,7 +44,12 @@ class Job(object):
         # The claim's time goes inside, since the file's own times move with every
         # heartbeat; and the file appears whole (a link), never empty.
         draft = '%s.claim.%d' % (self.path, os.getpid())
-        write_json(draft, dict(claimed=self.clock()))
+        try:
+            os.unlink(draft)  # a draft that a killed call of the same pid left
+        except OSError:
+            pass
+        with _state_dir.create(draft) as handle:
+            json.dump(dict(claimed=self.clock()), handle)
         try:
             os.link(draft, self.path)
         except OSError as exc:
@@ -72,7 +79,7 @@ class Job(object):
             for stream in (0, 1, 2):
                 os.dup2(null, stream)
             os.close(null)
-            write_json(self.path, dict(pid=os.getpid(), started=_process_start(os.getpid())))
+            write_json(self.path, dict(pid=os.getpid(), identity=identity(os.getpid())))
             try:
                 result = work()
             except Exception as exc:  # pylint: disable=broad-except
@@ -84,11 +91,7 @@ class Job(object):
             os._exit(0)
 
     def result(self):
-        try:
-            with open(self.result_path) as handle:
-                return json.load(handle)
-        except (OSError, ValueError):
-            return None
+        return read_json(self.result_path)
 
     def poll(self):
         """The result now, or None while the side runs; renews the heartbeat."""
@@ -101,47 +104,40 @@ class Job(object):
         return result
 
     def running(self):
-        """Whether the side's process is alive: not gone, not a zombie, not a new process with its pid."""
-        try:
-            with open(self.path) as handle:
-                text = handle.read()
-        except (OSError, IOError):
+        """Whether the side's process is alive: the very process recorded (not gone, not a zombie, not a
+        new process with its pid)."""
+        job = read_json(self.path)
+        if not isinstance(job, dict):
             return False
-        try:
-            job = json.loads(text)
-            pid = int(job['pid'])
-        except (ValueError, KeyError, TypeError):
+        if 'pid' not in job:
             # Claimed, pid not written yet: only for a moment, unless the side never started.
             try:
-                return self.clock() - float(json.loads(text)['claimed']) < START_GRACE
-            except (ValueError, KeyError, TypeError):
+                return self.clock() - float(job['claimed']) < START_GRACE
+            except (KeyError, TypeError, ValueError):
                 return False
         try:
-            os.kill(pid, 0)
-        except OSError:
+            pid = int(job['pid'])
+        except (TypeError, ValueError):
             return False
-        started = _process_start(pid)
-        return started != 'zombie' and (job.get('started') is None or started in (None, job['started']))
+        if job.get('identity') is None and not os.path.isdir('/proc/self'):
+            # A host without /proc: the pid alone is all there is to go by.
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                return False
+            return True
+        recorded = job.get('identity')
+        return recorded is not None and identity(pid) == recorded
 
     def beat(self):
         try:
-            os.utime(self.path, None)
+            os.utime(self.path, None, follow_symlinks=False)
         except OSError:
             pass
 
     def unfollowed_for(self):
         """Seconds since a controller last waited for this job; infinite when the job is gone."""
         try:
-            return self.clock() - os.stat(self.path).st_mtime
+            return self.clock() - os.lstat(self.path).st_mtime
         except OSError:
             return float('inf')
-
-
-def _process_start(pid):
-    """The process's start time in clock ticks since boot ('zombie' for a zombie), or None without /proc."""
-    try:
-        with open('/proc/%d/stat' % pid) as handle:
-            fields = handle.read().rsplit(')', 1)[1].split()
-    except (OSError, IOError, IndexError):
-        return None
-    return 'zombie' if fields[0] == 'Z' else fields[19]

@@ -19,8 +19,9 @@ import signal
 import subprocess
 import time
 
+from ansible_collections.apetools.iperf.plugins.module_utils import _state_dir
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import client_argv, server_argv
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_results import parse_output
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_results import Iperf2Progress, parse_output
 
 # A refused connect costs a few milliseconds on a LAN: retry often.
 RETRY_PAUSE = 0.02
@@ -34,6 +35,8 @@ IPERF2_FLUSH = 0.3
 # How long a partial iperf2 report must stand unchanged to count as final.
 IPERF2_QUIET = 3.0
 POLL = 0.05
+# What _wait returns when the side's raw output passed options['max_output_bytes'].
+OUTPUT_CAPPED = 'output cap'
 IPERF_ROLE = dict(sender='client', receiver='server')
 
 
@@ -149,15 +152,18 @@ class Side(object):
         path = unique_path(self.output_path)
         deadline = self.clock() + seconds
         iperf2 = self.options['version'] == 2
-        with open(path, 'xb') as stdout, open(os.devnull, 'rb') as stdin:
+        # A new file (mode 0600), never one that is there, never through a link.
+        with _state_dir.create(path, binary=True) as stdout, open(os.devnull, 'rb') as stdin:
             # iperf2 reports connection errors on stderr only: keep them in
             # its raw file, as 2>&1 would. iperf3's JSON must stay clean.
             process = subprocess.Popen(watchdog(argv, seconds), stdin=stdin, stdout=stdout,
                                        stderr=subprocess.STDOUT if iperf2 else subprocess.PIPE,
                                        start_new_session=True)
             self.pid = process.pid
-            pid_file = self.pids.claim(process.pid, argv) if self.role == 'receiver' else None
+            pid_file = None
             try:
+                # Inside the try: a claim that fails (an unsafe folder, a full disk) still stops the server.
+                pid_file = self.pids.claim(process.pid, self.options['port']) if self.role == 'receiver' else None
                 ended_by = self._wait(process, path, deadline)
             finally:
                 stopped = stop(process)
@@ -166,14 +172,22 @@ class Side(object):
             stderr = '' if iperf2 else process.stderr.read().decode('utf-8', 'replace').strip()
             if process.stderr:
                 process.stderr.close()
+            # iperf3 prints its JSON at the end: the cap is checked then too.
+            capped = ended_by == OUTPUT_CAPPED or os.fstat(stdout.fileno()).st_size > self.options['max_output_bytes']
+            if capped:
+                # Keep the output up to the cap: that is what is parsed and brought back.
+                os.ftruncate(stdout.fileno(), self.options['max_output_bytes'])
         with open(path, 'rb') as handle:
             text = handle.read().decode('utf-8', 'replace')
         measurement = parse_output(text, self.options['version'], role=IPERF_ROLE[self.role])
         error = measurement.get('error')
         # 124 is timeout(1)'s status when the watchdog had to fire.
         timed_out = ended_by == 'deadline' or process.returncode == 124
-        abandoned = ended_by not in (None, 'deadline')
-        if abandoned:
+        abandoned = ended_by not in (None, 'deadline', OUTPUT_CAPPED)
+        if capped:
+            error = '%s output passed iperf_max_output_bytes (%d bytes); the side was stopped' % (
+                self.role, self.options['max_output_bytes'])
+        elif abandoned:
             error = 'iperf was stopped because %s%s' % (ended_by, '; its partial figures are kept' if (
                 measurement.get('received_bps') is not None or measurement.get('sent_bps') is not None) else '')
         elif timed_out:
@@ -196,7 +210,7 @@ class Side(object):
                     stderr=stderr[-2000:], output_path=path, measurement=measurement, error=error)
 
     def _wait(self, process, path, deadline):
-        """Wait for the process; 'deadline', or why it was abandoned, if that ended it; else None."""
+        """Wait for the process; 'deadline', OUTPUT_CAPPED, or why it was abandoned, if that ended it; else None."""
         iperf2_server = self.role == 'receiver' and self.options['version'] == 2
         finished_at = None
         checked = self.clock()
@@ -204,6 +218,8 @@ class Side(object):
             now = self.clock()
             if now >= deadline:
                 return 'deadline'
+            if os.lstat(path).st_size > self.options['max_output_bytes']:
+                return OUTPUT_CAPPED
             if now - checked >= 1.0:
                 checked = now
                 reason = self.abandoned()
@@ -225,16 +241,27 @@ class Side(object):
         report counts as final when it covers the test's time, or when the
         output has then been quiet for longer than an interval (the sender
         stopped early).
+
+        This runs every POLL, during the measurement: it reads only the bytes
+        written since its last look, and decides from those lines (the whole
+        output is parsed once, when the side ends).
         """
-        size = os.path.getsize(path)
-        if size != getattr(self, '_seen_size', None):
-            self._seen_size, self._seen_at = size, now
-        with open(path, 'rb') as handle:
-            measurement = parse_output(handle.read().decode('utf-8', 'replace'), 2, role='server')
-        if measurement.get('received_bps') is None or (measurement.get('streams') or 1) < self.options['parallel']:
+        if getattr(self, '_report_path', None) != path:
+            self._report_path, self._report_offset, self._report = path, 0, Iperf2Progress()
+            self._seen_at = now
+        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0))
+        with os.fdopen(fd, 'rb') as handle:
+            handle.seek(self._report_offset)
+            new = handle.read()
+        if new:
+            self._report_offset += len(new)
+            self._seen_at = now
+            self._report.feed(new)
+        duration = self._report.duration_s
+        if duration is None or (self._report.streams or 1) < self.options['parallel']:
             return False
         quiet = now - self._seen_at >= max(IPERF2_QUIET, 1.5 * (self.options['interval'] or 0))
-        return (measurement.get('duration_s') or 0) >= 0.9 * self.options['time'] or quiet
+        return duration >= 0.9 * self.options['time'] or quiet
 
 
 def killed_by(returncode):

@@ -64,7 +64,12 @@ options:
         type: str
         required: true
       expires_in:
-        description: Seconds until the lease expires by itself, unless the run extends it (M(apetools.iperf.iperf_session) does).
+        description:
+          - Seconds until the lease expires by itself, unless the run renews it (M(apetools.iperf.iperf_session) does,
+            from the first test task on, with a short TTL).
+          - The default, 600, is long enough for the plan and the tasks before the first test task, waits for busy
+            hosts aside (those take the hosts again, for as long as they wait). A run that dies before its first test
+            frees the host 600 s after its preflight at the latest.
         type: float
         default: 600
       timeout:
@@ -75,13 +80,24 @@ options:
         description: Name of the controller, recorded for the message another run sees.
         type: str
       lock_dir:
-        description: Folder of the leases on the host.
+        description: Folder of the leases on the host. The default is C(locks) in O(state_dir).
         type: path
-        default: /var/tmp/apetools-iperf/locks
   pid_dir:
-    description: Folder of the pid files that M(apetools.iperf.iperf_session) writes for its servers.
+    description:
+      - Folder of the pid files that M(apetools.iperf.iperf_session) writes for its servers.
+      - The default is C(pids) in O(state_dir).
     type: path
-    default: /var/tmp/apetools-iperf/pids
+  state_dir:
+    description:
+      - The collection's state folder on the host, for pid files, leases and raw output.
+      - The default is C(/var/lib/apetools-iperf) for root; for another user, C(apetools-iperf) in
+        C($XDG_STATE_HOME), by default C(~/.local/state/apetools-iperf). RV(state_dir) says which.
+      - Before any use, every component of the path (and of O(pid_dir) and O(lease.lock_dir)) is checked as
+        OpenSSH's StrictModes does. No symbolic link; each owned by root or by the user the module runs as; none
+        writable by group or others, unless it is root's and sticky (like C(/tmp)). A folder that fails fails the
+        module with the path and the reason, for example C(/tmp/x is owned by uid 1001). What is missing is made
+        with mode 0700.
+    type: path
 '''
 
 EXAMPLES = r'''
@@ -95,6 +111,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+state_dir:
+  description: The state folder of the host, checked (see O(state_dir)).
+  returned: always
+  type: str
+  sample: /var/lib/apetools-iperf
 busy_ports:
   description: Ports of the range that something listens on (TCP) or is bound to (UDP), except stale servers of ours.
   returned: when O(port) is given
@@ -113,7 +134,7 @@ lease:
       description: Whether another run holds the host.
       type: bool
     holder:
-      description: The other run's record (run, controller, expires) when the host is busy, else null.
+      description: The other run's record (run, controller, taken, expires, holders) when the host is busy, else null.
       type: dict
     waited_s:
       description: Present when this call took the lease (always 0).
@@ -158,9 +179,11 @@ iperf2:
 import os
 import re
 import sys
+import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease, look, take_now
+from ansible_collections.apetools.iperf.plugins.module_utils import _state_dir
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease, UnsafeStateDir, look, take_now
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
 
 _VERSION = re.compile(r'iperf (?:version )?(\d+\.\d+(?:\.\d+)?)')
@@ -203,14 +226,15 @@ def main():
             port=dict(type='int'),
             port_count=dict(type='int', default=100),
             this_host=dict(type='str'),
-            pid_dir=dict(type='path', default='/var/tmp/apetools-iperf/pids'),
+            pid_dir=dict(type='path'),
+            state_dir=dict(type='path'),
             clear_stale=dict(type='bool', default=False),
             lease=dict(type='dict', options=dict(
                 run=dict(type='str', required=True),
                 expires_in=dict(type='float', default=600),
                 timeout=dict(type='float', default=600),
                 controller=dict(type='str'),
-                lock_dir=dict(type='path', default='/var/tmp/apetools-iperf/locks'),
+                lock_dir=dict(type='path'),
             )),
         ),
         supports_check_mode=True,
@@ -229,9 +253,10 @@ def main():
                 'ansible-playbook apetools.iperf.install%s'
                 % (key, binary or ('iperf3' if require == 3 else 'iperf'), ' -e iperf_version=2' if require == 2 else ''),
             **found)
+    found['state_dir'] = _check_state(module)
     try:
         taken = take(module)
-    except OSError as exc:
+    except (OSError, UnsafeStateDir) as exc:
         module.fail_json(msg='could not take this host for run %s: %s' % (module.params['lease']['run'], exc), **found)
     if taken:
         found['lease'] = taken
@@ -259,8 +284,33 @@ def _ports(module, found, taken):
             # Now, before any test: cleared by the receiver when its test starts, a stale
             # server still takes the sender's connection, then dies under it.
             found['cleared_stale_pids'] = [pid for p in stale for pid in pids.clear_stale(p)]
+            # The group's leader is gone first: its iperf may need a moment more to let go of the port.
+            deadline = time.time() + 3
             still = [p for p in listening_ports(port, module.params['port_count']) if p in stale]
+            while still and time.time() < deadline:
+                time.sleep(0.1)
+                still = [p for p in listening_ports(port, module.params['port_count']) if p in stale]
             found.update(busy_ports=sorted(found['busy_ports'] + still), stale_ports=[])
+
+
+def _check_state(module):
+    """The state folder, and the pid and lease folders in it, checked; the defaults filled in.
+
+    Fails the module, before anything is written, with the path and the reason.
+    """
+    params = module.params
+    state = params['state_dir'] = params['state_dir'] or _state_dir.default_state_dir()
+    params['pid_dir'] = params['pid_dir'] or os.path.join(state, 'pids')
+    if params['lease']:
+        params['lease']['lock_dir'] = params['lease']['lock_dir'] or os.path.join(state, 'locks')
+    for folder in [state, params['pid_dir']] + ([params['lease']['lock_dir']] if params['lease'] else []):
+        try:
+            # Check mode makes nothing: what is missing is checked when a real run makes it.
+            _state_dir.check(folder, create=not module.check_mode)
+        except (_state_dir.UnsafeStateDir, ValueError) as exc:
+            module.fail_json(msg='its state folder %s is not safe to use: %s (see the security guide, '
+                                 'docs/security.md)' % (folder, exc), state_dir=state)
+    return state
 
 
 def take(module):

@@ -14,11 +14,15 @@ version_added: 0.1.0
 description:
   - Two runs must never measure on a shared host at the same time. Each run takes a lease on every
     host it uses before its first test and gives it back after its last one.
-  - The lease is a folder under O(lock_dir) with the owner's run id and the moment the lease expires.
-    Take the leases of a run one host at a time in sorted order, so two runs that share hosts cannot
+  - The lease is one file, C(<lock_dir>/<name>.lock) (mode 0600), that holds the owner's record (run id, controller,
+    when it was taken, when it expires, and the hosts of the run that hold it). Each change of it happens under an
+    exclusive C(flock) on the file, so taking a free host, breaking an expired lease and giving one back are each
+    atomic, and two runs can never both hold a host. O(lock_dir) is checked before use, as for the state folder (no
+    symbolic link, no folder another user could write); the file is never opened through a link.
+  - Take the leases of a run one host at a time in sorted order, so two runs that share hosts cannot
     wait for each other for ever.
-  - A lease expires at the latest moment its run could still be measuring (O(expires_in)), so a run
-    that crashed frees its hosts by itself.
+  - A lease expires O(expires_in) seconds after it was taken, so a run that crashed frees its hosts by itself.
+    M(apetools.iperf.iperf_session) renews it with a short TTL while the run measures.
 author:
   - apetools.iperf contributors (@apetools)
 extends_documentation_fragment:
@@ -41,7 +45,7 @@ options:
       - Name of the lease file on the host. It does not depend on the inventory, so a host known by two
         names in two inventories still has one lease. Hosts that share a file system (network namespaces
         on one machine) then share one lease too, which only serializes runs that use them. Each host of the run
-        leaves a mark (C(<host>.held)) in it, and the lease goes back when the last of them gives it back.
+        that takes it is listed in its C(holders), and the lease goes back when the last of them gives it back.
     type: str
     default: iperf
   run:
@@ -78,9 +82,10 @@ options:
         nothing, so the session playbook calls this on every host.
     type: path
   lock_dir:
-    description: Folder of the leases on the host.
+    description:
+      - Folder of the leases on the host. The default is C(locks) in the collection's state folder
+        (C(/var/lib/apetools-iperf/locks) for root; see M(apetools.iperf.iperf_facts)).
     type: path
-    default: /var/tmp/apetools-iperf/locks
 '''
 
 EXAMPLES = r'''
@@ -114,7 +119,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 holder:
-  description: The lease's owner before the call (run, controller, taken, expires), or null when the host was free.
+  description:
+    - The lease's owner before the call (run, controller, taken, expires, holders), or null when the host was free
+      (no lease, or an expired one).
   returned: always
   type: dict
 busy:
@@ -140,7 +147,8 @@ import os
 import shutil
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease, look
+from ansible_collections.apetools.iperf.plugins.module_utils import _state_dir
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease, UnsafeStateDir, look
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError, check_name
 
 
@@ -171,17 +179,21 @@ def main():
             timeout=dict(type='float', default=600),
             wait=dict(type='bool', default=True),
             controller=dict(type='str'),
-            lock_dir=dict(type='path', default='/var/tmp/apetools-iperf/locks'),
+            lock_dir=dict(type='path'),
             remove=dict(type='path'),
         ),
         supports_check_mode=True,
     )
     params = module.params
+    params['lock_dir'] = params['lock_dir'] or os.path.join(_state_dir.default_state_dir(), 'locks')
     try:
         lease = Lease(params['lock_dir'], params['host'], check_name(params['name'], 'name'))
     except IperfConfigurationError as exc:
         module.fail_json(msg=str(exc))
-    result = look(lease, params['run'], params['timeout'])
+    try:
+        result = look(lease, params['run'], params['timeout'])
+    except (UnsafeStateDir, OSError) as exc:
+        module.fail_json(msg='could not look at the lease of %s: %s' % (params['host'], exc))
     holder = result['holder']
     if params['state'] == 'query' or module.check_mode:
         if params['state'] == 'present' and not result['busy']:
@@ -189,12 +201,16 @@ def main():
         module.exit_json(changed=False, **result)
     if params['state'] == 'absent':
         removed = _remove(module, params['remove'])
-        module.exit_json(changed=lease.release(params['run']) or removed, **result)
+        try:
+            released = lease.release(params['run'])
+        except (UnsafeStateDir, OSError) as exc:
+            module.fail_json(msg='could not give back the lease of %s: %s' % (params['host'], exc), **result)
+        module.exit_json(changed=released or removed, **result)
     try:
         result['waited_s'] = round(lease.acquire(params['run'], params['expires_in'],
                                                  params['timeout'] if params['wait'] else 0,
                                                  controller=params['controller']), 3)
-    except HostBusy as exc:
+    except (HostBusy, UnsafeStateDir, OSError) as exc:
         module.fail_json(msg=str(exc), **result)
     module.exit_json(changed=not (holder and holder.get('run') == params['run']), **result)
 

@@ -102,7 +102,7 @@ run_id:
   type: str
   sample: 20261126T130501-5f3a9c01
 max_duration_s:
-  description: The longest the run can take, every test running to its deadline; the hosts' leases expire then.
+  description: The longest the run can take, every test running to its deadline.
   returned: success
   type: float
 tests:
@@ -140,8 +140,11 @@ batches:
   description:
     - The tests grouped into batches, each run by one task, in order. Each batch has C(batch) (its number),
       C(tests) (the indexes of its tests), C(waves) (how many waves it holds), C(by_host) (host name to the
-      indexes of the tests it takes part in), C(last_for) (the hosts that have no test in a later batch) and
-      C(label).
+      indexes of the tests it takes part in), C(last_for) (the hosts that have no test in a later batch),
+      C(label), C(starts_within_s) (the seconds after the first batch starts by which this one starts at the latest,
+      every earlier test running to its deadline and a lost host retried for C(iperf_follow_timeout)) and
+      C(next_within_s) (host name to the seconds after this batch starts by which the host's next batch starts at
+      the latest, for the hosts that have a later one; their leases are kept until then once their sides end).
     - Each test in RV(tests) has C(wave), its wave's number, and C(starts_within), the seconds after the start of
       its batch by which both of its hosts are done with their earlier tests at the latest.
   returned: success
@@ -154,4 +157,6 @@ batches:
       by_host: {tpc1: [1, 2], dut1: [1, 2]}
       last_for: [dut1, tpc1]
       label: "1: dut1 to_node rep 1, 2: dut1 from_node rep 1"
+      starts_within_s: 0
+      next_within_s: {}
 '''

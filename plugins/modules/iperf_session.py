@@ -114,16 +114,21 @@ options:
         O(options) (by default C(iperf3) for version 3, C(iperf) for version 2). Hosts may differ.
     type: str
   remote_dir:
-    description: Folder on the host where the raw output is written. Created if missing.
+    description:
+      - Folder on the host where the raw output is written. Created (mode 0700) if missing.
+      - The default is the collection's state folder, C(/var/lib/apetools-iperf) for root (see
+        M(apetools.iperf.iperf_facts) O(apetools.iperf.iperf_facts#module:state_dir)).
+      - Every component of the path, and of O(pid_dir) and O(lease.lock_dir), is checked before any use, as
+        M(apetools.iperf.iperf_facts) does. A folder that another user could steer fails the call with the path
+        and the reason.
     type: path
-    default: /var/tmp/apetools-iperf
   pid_dir:
     description:
       - Folder on the host for the pid files of the iperf servers the module starts. A server that an
         earlier, killed run left on the test's port is stopped through its pid file (never by name),
-        and only if it still runs the recorded command.
+        and only if it is still the very process recorded (the same uid, start time and argv).
+      - The default is C(pids) in the state folder.
     type: path
-    default: /var/tmp/apetools-iperf/pids
   job_id:
     description:
       - Names this run of the task on the host. When the connection is lost, the action plugin runs the module
@@ -158,9 +163,13 @@ options:
     type: path
   lease:
     description:
-      - The run's lease on this host (see M(apetools.iperf.iperf_lock)). Every call makes sure the run holds it for
-        O(lease.expires_in) more seconds at least, taking it when it is free, before any traffic. When another run
-        holds it, the call fails and starts nothing.
+      - The run's lease on this host (see M(apetools.iperf.iperf_lock)). Every call makes sure the run holds it,
+        taking it when it is free, and sets this host's part of it to O(lease.expires_in) seconds from now, before
+        any traffic (a longer lease from the preflight then ends). While the host's sides run, its job renews it
+        too, every C(min(10, expires_in / 3)) seconds, to O(lease.expires_in) seconds after a call last followed it,
+        and stops once no call has for O(follow_timeout). So the lease of a run whose controller went away expires
+        O(lease.expires_in) seconds after its last call. When another run holds it, the call fails and starts
+        nothing.
       - With an empty O(tests), the call only does that. That is how a host with no test in a batch keeps its lease.
       - Not in check mode.
     type: dict
@@ -170,20 +179,30 @@ options:
         type: str
         required: true
       expires_in:
-        description: Seconds the lease must last from now, at least.
+        description:
+          - Seconds the lease lasts past each renewal (by a call, or by the host's job while it is followed).
+          - The session playbook gives C(iperf_follow_timeout) + 60; a host with no test in the first batch is given
+            until its first batch can start at the latest, plus that.
         type: float
         required: true
       controller:
         description: Name of the controller, recorded for the message another run sees.
         type: str
       lock_dir:
-        description: Folder of the leases on the host.
+        description: Folder of the leases on the host. The default is C(locks) in the state folder.
         type: path
-        default: /var/tmp/apetools-iperf/locks
       release:
         description: With O(tests), give the lease back once every side of the call has ended (the host's last batch of the run).
         type: bool
         default: false
+      next_within:
+        description:
+          - With O(tests), for a host with a later batch, the seconds after this batch's start by which that batch
+            starts at the latest (the plan's C(next_within_s)). The call that finds every side of the host ended
+            keeps the lease until then, plus O(lease.expires_in), since the host waits for the others with no call of its
+            own.
+        type: float
+        default: 0
   clean_up:
     description:
       - Remove O(remote_dir), with everything in it, once the controller has stored every side's raw file. The action
@@ -199,8 +218,12 @@ options:
         C(90 s), C(1h30m), C(2 days 3 hours), default 10), C(protocol) (C(tcp) or C(udp)), C(parallel),
         C(window), C(len), C(interval), C(format) (b k m g K M G), C(bandwidth), C(port) (default 5201),
         C(bind) (each side binds to its own test address), C(ipv6), C(omit), C(tos), C(congestion),
-        C(zerocopy), C(bidir), C(extra_args) (a list), C(max_time), C(connect_timeout) (default 30)
-        and C(binary).
+        C(zerocopy), C(bidir), C(extra_args) (a list), C(max_time), C(connect_timeout) (default 30),
+        C(max_output_bytes) and C(binary).
+      - C(max_output_bytes) caps each side's raw output, in bytes (4096 to 2^40, default 67108864, 64 MiB).
+        A side whose output passes it is stopped and fails with
+        C(<role> output passed iperf_max_output_bytes (N bytes); the side was stopped); its output up to the cap
+        is kept and brought back. The play variable is C(iperf_max_output_bytes).
       - Every value is checked before any traffic; an unknown key or a wrong value fails the task with
         a message naming the option and the value.
     type: dict
@@ -290,7 +313,7 @@ remote_path:
   description: Where the raw output is on the host.
   returned: when the test ran
   type: str
-  sample: /var/tmp/apetools-iperf/dut1/20261126T130501/dut1_to_node_rep1.receiver.iperf
+  sample: /var/lib/apetools-iperf/dut1/20261126T130501/dut1_to_node_rep1.receiver.iperf
 argv:
   description: The iperf command this host ran, as a list.
   returned: always
@@ -372,6 +395,7 @@ ended_at:
 
 import binascii
 import os
+import time
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule
@@ -379,7 +403,8 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_batch import 
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import (
     normalize_options,
 )
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease
+from ansible_collections.apetools.iperf.plugins.module_utils import _state_dir
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease, UnsafeStateDir
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import Side
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import (
@@ -421,17 +446,22 @@ def _side(module, params, this_host, batch, key, test):
     return side, holder.get('runner')
 
 
-def _finish(side, ran, inline_limit):
+def _finish(side, ran, inline_limit, planned_path):
     """Fill a side's result from what its detached process returned."""
     if 'output_path' not in ran:
         side['error'] = ran.get('error')
         return
+    # The runner adds a counter rather than overwrite; anything else is not a file of ours to read.
+    path = ran['output_path']
+    if not isinstance(path, str) or not (path == planned_path or (
+            path.startswith(planned_path + '.') and path[len(planned_path) + 1:].isdigit())):
+        side['error'] = 'its result names %r, not its own raw file %s' % (path, planned_path)
+        return
     side.update(remote_path=ran['output_path'], measurement=ran['measurement'], attempts=ran['attempts'],
                 duration_s=ran['duration_s'], error=ran['error'], started_at=ran['started_at'],
                 ended_at=ran['ended_at'], rc=ran['rc'], stderr=ran['stderr'], cleared_stale_pids=ran['cleared'])
-    if os.path.getsize(ran['output_path']) <= inline_limit:
-        with open(ran['output_path'], 'rb') as handle:
-            side['output'] = handle.read().decode('utf-8', 'replace')
+    if os.lstat(path).st_size <= inline_limit:
+        side['output'] = _state_dir.read(path)
 
 
 def _name(test):
@@ -451,8 +481,8 @@ def main():
             filename_prefix=dict(type='str'),
             filename_base=dict(type='str'),
             binary=dict(type='str'),
-            remote_dir=dict(type='path', default='/var/tmp/apetools-iperf'),
-            pid_dir=dict(type='path', default='/var/tmp/apetools-iperf/pids'),
+            remote_dir=dict(type='path'),
+            pid_dir=dict(type='path'),
             inline_limit=dict(type='int', default=1048576),
             job_id=dict(type='str'),
             wait=dict(type='int', default=60),
@@ -466,8 +496,9 @@ def main():
                 run=dict(type='str', required=True),
                 expires_in=dict(type='float', required=True),
                 controller=dict(type='str'),
-                lock_dir=dict(type='path', default='/var/tmp/apetools-iperf/locks'),
+                lock_dir=dict(type='path'),
                 release=dict(type='bool', default=False),
+                next_within=dict(type='float', default=0),
             )),
         ),
         required_one_of=[('node', 'tests')],
@@ -476,6 +507,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    _check_state(module)
     single = params['tests'] is None
     tests = [dict(node=params['node'], direction=params['direction'], repetition=params['repetition'],
                   tpc=params['tpc'])] if single else params['tests']
@@ -505,21 +537,22 @@ def main():
     ended = bool(running) and len(batch.results([side['key'] for side, _runner, _test in running])) == len(running)
     if lease and not ended:
         _hold(module, lease, params['lease'], [test for _side_, _runner, test in sides])
+    # The job renews the lease while its sides run.
+    beat = (lease, params['lease']['run'], params['lease']['expires_in']) if lease else None
     finished = True
     try:
         if running:
-            os.makedirs(params['remote_dir'], exist_ok=True)
             if params['cancel']:
                 batch.cancel(params['cancel'])
             batch.start([dict(key=side['key'], wave=int(test.get('wave') or 1),
                               starts_within=float(test.get('starts_within') or 0), runner=runner)
-                         for side, runner, test in running], clean_up=clean_up)
+                         for side, runner, test in running], clean_up=clean_up, lease=beat)
             results, finished = batch.wait([side['key'] for side, _runner, _test in running
                                             if side['key'] not in params['reported']], params['wait'])
-            for side, _runner, _test in running:
+            for side, runner, _test in running:
                 side['finished'] = side['key'] in results or side['key'] in params['reported']
                 if side['key'] in results:
-                    _finish(side, results[side['key']], params['inline_limit'])
+                    _finish(side, results[side['key']], params['inline_limit'], runner.output_path)
     except OSError as exc:
         module.fail_json(msg='%s on %s: %s' % (', '.join(_name(test) for _side_, _runner, test in running),
                                                params['this_host'], exc),
@@ -541,16 +574,51 @@ def main():
             module.fail_json(msg=result['error'], changed=ran, **result)
         module.exit_json(changed=ran, **result)
     released = bool(lease and finished and params['lease']['release'] and lease.release(params['lease']['run']))
+    if lease and finished and running and not released:
+        _keep_for_next(lease, params['lease'], batch)
     # The action plugin stores each side as it comes, and fails the task for the failed ones.
     module.exit_json(changed=ran or released, sides=found, finished=finished,
                      **(dict(released=released) if params['lease'] else {}))
+
+
+def _check_state(module):
+    """Fill in the default folders, and check each before any use (see _state_dir); fail the call if one is unsafe."""
+    params = module.params
+    state = _state_dir.default_state_dir()
+    params['remote_dir'] = params['remote_dir'] or state
+    params['pid_dir'] = params['pid_dir'] or os.path.join(state, 'pids')
+    folders = [params['remote_dir'], params['pid_dir']]
+    if params['lease']:
+        params['lease']['lock_dir'] = params['lease']['lock_dir'] or os.path.join(state, 'locks')
+        folders.append(params['lease']['lock_dir'])
+    for folder in folders:
+        try:
+            _state_dir.check(folder, create=not module.check_mode)
+        except (_state_dir.UnsafeStateDir, ValueError) as exc:
+            module.fail_json(msg='%s cannot run here: its state folder %s is not safe to use: %s (see the security '
+                                 'guide, docs/security.md)' % (params['this_host'], folder, exc),
+                             succeeded=False, error='its state folder is not safe to use: %s' % exc)
+
+
+def _keep_for_next(lease, params, batch):
+    """Every side ended, and the host has a later batch (``next_within``): it waits for the other hosts with no
+    call of its own, so it stays held until that batch starts at the latest, plus the TTL. Every call that sees
+    the end does this, after its own hold, so a retried call never cuts it short."""
+    if not params['next_within']:
+        return
+    started = batch.started_at()
+    ran_for = time.time() - started if started is not None else 0.0
+    try:
+        lease.renew(params['run'], max(0.0, params['next_within'] - ran_for) + params['expires_in'])
+    except (UnsafeStateDir, OSError):
+        pass  # the next batch's call holds the host again, or says why it cannot
 
 
 def _hold(module, lease, params, tests):
     """Make sure the run holds the host's lease for long enough, before any traffic; fail the call if not."""
     try:
         lease.hold(params['run'], params['expires_in'], params['controller'])
-    except (HostBusy, OSError) as exc:
+    except (HostBusy, UnsafeStateDir, OSError) as exc:
         module.fail_json(msg='%s: %s' % (', '.join(_name(test) for test in tests) or lease.host, exc),
                          succeeded=False, error=str(exc))
 

@@ -379,13 +379,18 @@ def run(inventory, output_dir, *args, **kwargs):
 # --- faults ----------------------------------------------------------------------------
 
 
+def _module_utils():
+    """The collection's module_utils package, from this checkout."""
+    if os.path.join(ROOT, '.collections') not in sys.path:
+        sys.path.insert(0, os.path.join(ROOT, '.collections'))
+    from ansible_collections.apetools.iperf.plugins import module_utils
+    return module_utils
+
+
 def lease_path(lock_dir, host):
     """Where the collection keeps ``host``'s lease under ``lock_dir`` (iperf_lock.Lease)."""
-    try:
-        from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease
-    except ImportError:
-        sys.path.insert(0, os.path.join(ROOT, '.collections'))
-        from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease
+    _module_utils()
+    from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease
     return Lease(lock_dir, host).path
 
 
@@ -485,12 +490,11 @@ def stale_server(ns, port, pid_dir, host, binary='iperf3', lifetime=300, hung=Fa
                                 str(lifetime)] + argv,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                                start_new_session=True)
-    os.makedirs(pid_dir, exist_ok=True)
-    path = os.path.join(pid_dir, '%s-%s.pid' % (host, port))
-    with open(path + '.partial', 'w') as handle:
-        json.dump(dict(pid=process.pid, argv=argv, started=time.time()), handle)
-    os.replace(path + '.partial', path)
     wait_for(lambda: listening(ns, port), 10, what='the stale server to listen')
+    # Recorded once ip(8) has become timeout(1), as the module records its own servers.
+    _module_utils()
+    from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
+    path = PidFiles(pid_dir, host).claim(process.pid, port)
     if hung:
         # The whole group, watchdog included: timeout(1) would send SIGCONT with the SIGTERM it forwards.
         os.killpg(process.pid, signal.SIGSTOP)

@@ -636,10 +636,10 @@ def test_a_run_started_mid_test_waits_and_leaves_the_other_s_servers_alone(ftlab
 def test_host_held_by_another_run_times_out(ftlab, tmp_path, remote_dir, playbooks):
     """Another run holds tpc1's lease, and will until long after this run gives up."""
     lease = F.lease_path(os.path.join(remote_dir, 'locks'), 'tpc1')
-    os.makedirs(lease)
+    os.makedirs(os.path.dirname(lease), 0o700)
     now = time.time()
-    owner = dict(run='ft-other-run', controller='ft-other-controller', taken=now, expires=now + 3600)
-    with open(os.path.join(lease, 'owner.json'), 'w') as handle:
+    owner = dict(run='ft-other-run', controller='ft-other-controller', taken=now, expires=now + 3600, holders=['tpc1'])
+    with os.fdopen(os.open(lease, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), 'w') as handle:
         json.dump(owner, handle)
     run = run_to_end(playbooks, ftlab['inventory'], tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_lock_timeout=3',
                      '-e', 'iperf_remote_dir=%s' % remote_dir)
@@ -655,11 +655,45 @@ def test_host_held_by_another_run_times_out(ftlab, tmp_path, remote_dir, playboo
     assert re.search(r'host %s is busy with run ft-other-run.*waited 3 s' % busy.group(1), waited), failed
     # No traffic, the other run's lease untouched, and none of ours left behind.
     assert not run.iperf_files()
-    with open(os.path.join(lease, 'owner.json')) as handle:
+    with open(lease) as handle:
         assert json.load(handle) == owner
     leases = sorted(glob.glob(os.path.join(remote_dir, 'locks', '*.lock')))
     assert leases == [lease], 'leases of this run left behind: %s' % leases
     assert run.wall_s <= F.RUN_OVERHEAD + 3
+
+
+def test_a_killed_run_s_hosts_are_free_within_the_follow_timeout_and_a_minute(ftlab, tmp_path, remote_dir, playbooks):
+    """The controller of an hour-long test is SIGKILLed: nobody renews its lease any more, and a second run takes
+    the same hosts within iperf_follow_timeout + 60 s (after the last call's wait), not after the plan's whole
+    duration (more than an hour here); and only once the dead run's sides have stopped."""
+    follow = 20
+    wait = follow // 2  # the last call on a host waits that long, beating, after its controller is gone
+    args = ('-e', 'iperf_follow_timeout=%d' % follow, '-e', 'iperf_remote_dir=%s' % remote_dir,
+            '--limit', 'node1,tpc1') + TO_NODE_ONLY
+    first = start(playbooks, ftlab['inventory'], tmp_path / 'first', '-e', 'iperf_time=3600',
+                  '-e', 'iperf_connect_timeout=%d' % F.CONNECT_TIMEOUT, *args)
+    F.wait_for_traffic(ftlab, 'tpc1', 'node1')
+    first.signal(signal.SIGKILL, group=True)
+    killed = time.time()
+    first.wait(30)
+    with open(F.lease_path(os.path.join(remote_dir, 'locks'), 'tpc1')) as handle:
+        held = json.load(handle)
+    # Still the dead run's, and for a TTL after its last follow, at most: not for the plan's hour.
+    assert held['expires'] <= killed + wait + follow + 60 + 2, (held, killed)
+    second = run_to_end(playbooks, ftlab['inventory'], tmp_path / 'second', *SHORT_RUN, *args,
+                        '-e', 'iperf_lock_timeout=%d' % (2 * (follow + 60)))
+    settle(ftlab, 'a run SIGKILLed mid-test; a second one takes its hosts (iperf_follow_timeout=%d)' % follow, second)
+    assert second.rc == 0, second.output[-3000:]
+    assert re.search(r'host (node1|tpc1) is busy with run %s from ' % re.escape(held['run']), second.output), (
+        second.output[-3000:])
+    records = second.summary()
+    for record in records:
+        check_succeeded(record)
+    began = min(record['started_at'] for record in records)
+    # Not before the dead run's sides stopped (nobody followed them for follow_timeout), and soon after its lease
+    # ran out: the TTL, plus the second run's wait (1 s polls) and its tasks up to the first test on a loaded machine.
+    assert killed + follow <= began <= killed + wait + follow + 60 + 2 + F.TASK_SLACK + 15, (began - killed)
+    assert not glob.glob(os.path.join(remote_dir, 'locks', '*.lock')), 'the second run left its lease behind'
 
 
 # --- 7. reruns into the same folder ----------------------------------------------------------------------

@@ -195,3 +195,72 @@ def test_the_run_s_folder_on_a_host_is_its_own():
     assert own_folder('/var/tmp/apetools-iperf/tpc1/run-a/', ['/var/tmp/apetools-iperf/pids',
                                                               '/var/tmp/apetools-iperf/locks']) == (
         '/var/tmp/apetools-iperf/tpc1/run-a')
+
+
+# --- the lease's heartbeat ------------------------------------------------------------------------------------
+
+
+def _lease(tmp_path, host='tpc1'):
+    from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease
+    return Lease(str(tmp_path / 'locks'), host)
+
+
+def test_the_job_says_when_it_started(tmp_path):
+    batch, log = _batch(tmp_path), str(tmp_path / 'log')
+    assert batch.started_at() is None
+    before = time.time()
+    batch.start([dict(key='1', wave=1, starts_within=0, runner=FakeSide(log, 'a'))])
+    assert before <= batch.started_at() <= time.time()
+    assert _batch(tmp_path).started_at() == batch.started_at(), 'a later call of the task reads the same'
+
+
+def _follow(batch, keys, until):
+    """A controller that follows the job, as the module's calls do, until its sides end."""
+    deadline = time.time() + until
+    while time.time() < deadline:
+        results, finished = batch.wait(keys, 0.5)
+        if finished:
+            return results
+    raise AssertionError('the sides did not end')
+
+
+def test_the_job_renews_the_lease_while_its_sides_run_and_a_controller_follows(tmp_path):
+    lease, ttl = _lease(tmp_path), 0.9  # a beat every 0.3 s
+    lease.hold('run-a', ttl)
+    taken = lease.holder()['expires']
+    batch, log = _batch(tmp_path), str(tmp_path / 'log')
+    batch.start([dict(key='1', wave=1, starts_within=0, runner=FakeSide(log, 'a', 2.0))],
+                lease=(lease, 'run-a', ttl))
+    _follow(batch, ['1'], 30)
+    ran = _log(tmp_path)[0]
+    # Renewed while the side ran: the lease now ends well after the first one would have.
+    assert lease.holder()['expires'] > max(taken, ran['began'] + ttl) + 0.3, (taken, lease.holder(), ran)
+    assert lease.holder()['expires'] <= time.time() + ttl
+
+
+def test_the_heartbeat_stops_once_nobody_follows_so_the_lease_ends_a_ttl_after_the_last_follow(tmp_path):
+    lease, ttl = _lease(tmp_path), 0.9
+    lease.hold('run-a', ttl)
+    batch, log = _batch(tmp_path, follow_timeout=1), str(tmp_path / 'log')
+    # The side runs on for 3 s (it ignores the batch): only the heartbeat can keep the lease.
+    batch.start([dict(key='1', wave=1, starts_within=0, runner=FakeSide(log, 'a', 3.0))],
+                lease=(lease, 'run-a', ttl))
+    followed = os.lstat(batch.job.path).st_mtime  # the job's start; nobody calls after it
+    assert _wait_for(lambda: batch.results(['1']), 30)
+    time.sleep(0.3)  # and the job's end
+    # Each beat renewed it to ttl after the last follow, never past it.
+    record = lease.holder() or {}
+    assert record.get('expires', 0) <= followed + ttl + 0.05, (record, followed)
+
+
+def test_the_heartbeat_never_takes_back_a_lease_given_back_while_the_sides_run(tmp_path):
+    lease, ttl = _lease(tmp_path), 0.6
+    lease.hold('run-a', ttl)
+    batch, log = _batch(tmp_path), str(tmp_path / 'log')
+    batch.start([dict(key='1', wave=1, starts_within=0, runner=FakeSide(log, 'a', 1.5))],
+                lease=(lease, 'run-a', ttl))
+    time.sleep(0.3)
+    assert lease.release('run-a')
+    _follow(batch, ['1'], 30)
+    time.sleep(0.3)
+    assert lease.holder() is None and not os.path.exists(lease.path)

@@ -6,6 +6,7 @@ import os
 import time
 
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_detach import Job
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import identity
 
 
 def _job(tmp_path):
@@ -98,6 +99,10 @@ def test_a_zombie_or_a_reused_pid_is_not_the_side(tmp_path):
         assert not job.running()
     finally:
         os.waitpid(child, 0)
+    mine = identity(os.getpid())
     with open(job.path, 'w') as handle:
-        json.dump(dict(pid=os.getpid(), started='1'), handle)  # our pid, but born at another time
+        json.dump(dict(pid=os.getpid(), identity=mine), handle)
+    assert job.running()
+    with open(job.path, 'w') as handle:
+        json.dump(dict(pid=os.getpid(), identity=dict(mine, start='1')), handle)  # our pid, but born at another time
     assert not job.running()
