@@ -43,6 +43,7 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records impor
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import normalize_options
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import WATCHDOG_GRACE, unique_path
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError
+from ansible_collections.apetools.iperf.plugins.plugin_utils._host_module_action import RAW_CONTROLS
 from ansible_collections.apetools.iperf.plugins.plugin_utils._host_result import (
     LONG,
     InvalidResult,
@@ -61,8 +62,6 @@ LEFT_ON_HOSTS = 'left-on-hosts'
 SAFE_PATH = re.compile(r'^/[A-Za-z0-9._/+@=:-]+$')
 # The longest one call waits for a host's sides.
 CALL_WAIT = 15
-# Raw C0 control characters, which valid JSON never holds (not even in strings).
-RAW_CONTROLS = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f]')
 
 
 class ActionModule(ActionBase):
