@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from ansible_collections.apetools.iperf.plugins.action.iperf_plan import ActionModule
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import (
     EXTRA_ARGS_TABLES,
     client_argv,
@@ -198,17 +197,6 @@ def test_normalized_extra_args_normalize_to_themselves():
     assert normalize_options(once) == once
     once = normalize_options({'version': 2, 'extra_args': ['--isoch=60:20m,0', '-N']})
     assert normalize_options(once) == once
-
-
-def test_the_plan_names_the_variable():
-    variables = {'iperf_version': 3, 'iperf_extra_args': ['--logf=/x']}
-    with pytest.raises(IperfConfigurationError) as caught:
-        ActionModule._options(lambda name, default=None: variables.get(name, default))
-    assert str(caught.value).startswith("iperf_extra_args item '--logf=/x' is --logfile, which is refused: it reads "
-                                        "or writes files on the host; allowed with iperf3: -A/--affinity, ")
-    variables['iperf_version'] = 2
-    assert 'allowed with iperf2: --burst-period' in str(pytest.raises(
-        IperfConfigurationError, ActionModule._options, lambda name, default=None: variables.get(name, default)).value)
 
 
 # ---------------------------------------------------------------------------

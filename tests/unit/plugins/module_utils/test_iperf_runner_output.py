@@ -139,16 +139,6 @@ def test_max_output_bytes_is_checked():
             normalize_options(dict(max_output_bytes=bad))
 
 
-def test_the_play_variable_reaches_the_options_and_is_named_when_wrong():
-    from ansible_collections.apetools.iperf.plugins.action.iperf_plan import ActionModule
-
-    def play(value):
-        return lambda name, default=None: value if name == 'iperf_max_output_bytes' else default
-    assert ActionModule._options(play(1 << 20))['max_output_bytes'] == 1 << 20
-    with pytest.raises(Exception, match=r"^iperf_max_output_bytes 'lots' must be a whole number"):
-        ActionModule._options(play('lots'))
-
-
 @needs_iperf
 def test_a_side_past_its_output_cap_is_stopped_and_keeps_its_output(tmp_path):
     """iperf2 at -i 0.05 with 4 streams writes about 5 KB a second: the sender passes 4096 bytes in about a second."""
