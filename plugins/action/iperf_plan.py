@@ -8,6 +8,8 @@ __metaclass__ = type
 
 import binascii
 import os
+import socket
+import time
 
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
@@ -111,25 +113,31 @@ class ActionModule(ActionBase):
             return result
         # Check mode names the run folder, and creates nothing.
         run_dir = create_run_dir(value('iperf_output_dir', 'iperf-results'), create=not self._task.check_mode)
-        # Run folders are unique per controller; the id must be unique across controllers too.
-        run_id = args.get('run_id') or '%s-%s' % (os.path.basename(run_dir), binascii.hexlify(os.urandom(4)).decode())
-        # No test can outlast its deadlines, so neither can the run: its host leases expire then.
-        # A lost host is waited for once (follow_timeout); after that its tests fail at once.
         participants = sorted(set(host for test in tests for host in (test['sender'], test['receiver'])))
-        max_duration = (len(schedule) * (options['connect_timeout'] + options['max_time'] + 30)
-                        + len(participants) * follow_timeout + 600)
+        # Unique across controllers: the leases and the hosts' folders carry it.
+        run_id = '%s-%s' % (time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()), binascii.hexlify(os.urandom(4)).decode())
+        planned = self._lease_times([self._batch(number, batch) for number, batch in enumerate(grouped, 1)],
+                                    grouped, budget + follow_timeout + 30)
+        # The hosts that run a test: those the run takes, and gives back at its end.
+        hosts = sorted(set(host for batch in planned for host in batch['by_host']))
+        try:
+            lease = self._lease(value, planned, hosts, run_id, follow_timeout, forks)
+        except IperfConfigurationError as exc:
+            result.update(failed=True, msg='iperf session configuration: %s' % exc)
+            return result
+        host_dirs = dict((host, self._host_dirs(hostvars, preflight.get(host) or {}, host, run_id)) for host in participants)
         tpc = list(peers.values())[0] if len(peers) == 1 else None
         if not self._task.check_mode:
-            # The session playbook looks for the records of lost hosts in this folder from the start.
+            # The session's actions write the records of lost hosts in this folder from the start.
             os.mkdir(os.path.join(run_dir, RECORDS_DIR))
             write_json('%s/%s' % (run_dir, PLAN_FILE),
                        dict(tests=tests, options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit))
-        result.update(changed=not self._task.check_mode, run_dir=run_dir, run_id=run_id, max_duration_s=max_duration, tests=tests,
+        result.update(changed=not self._task.check_mode, run_dir=run_dir, run_id=run_id, tests=tests,
                       options=options, nodes=nodes, tpc=tpc, tpcs=peers, concurrency=limit,
-                      follow_timeout=follow_timeout,
-                      batches=self._lease_times(self._last_for([self._batch(number, batch) for number, batch in enumerate(grouped, 1)]),
-                                                grouped, budget + follow_timeout + 30),
-                      hosts=[host for host in participants if not problems.get(host)],
+                      follow_timeout=follow_timeout, port_count=int(value('iperf_port_count', 100)),
+                      filename_prefix=value('iperf_filename_prefix'), filename_base=value('iperf_filename_base'),
+                      batches=planned, hosts=hosts, host_dirs=host_dirs,
+                      lease=lease,
                       msg='%d tests planned%s; results go to %s' % (
                           len(tests), ' in %d waves, at most %d at once' % (len(schedule), limit) if limit > 1 else '',
                           run_dir))
@@ -154,15 +162,6 @@ class ActionModule(ActionBase):
                     label=label)
 
     @staticmethod
-    def _last_for(grouped):
-        """Name in each batch the hosts that have no test in a later one: they are done with the run there."""
-        seen = set()
-        for batch in reversed(grouped):
-            batch['last_for'] = sorted(set(batch['by_host']) - seen)
-            seen.update(batch['by_host'])
-        return grouped
-
-    @staticmethod
     def _lease_times(planned, grouped, slack):
         """When each batch starts at the latest, in seconds after the first one starts (``starts_within_s``); and, in
         each batch, for each host with a later one, when its next batch starts at the latest, in seconds after this
@@ -183,6 +182,35 @@ class ActionModule(ActionBase):
                 (host, [b for b in later if host in b['by_host']][0]['starts_within_s'] - batch['starts_within_s'])
                 for host in batch['by_host'] if any(host in b['by_host'] for b in later))
         return planned
+
+    @staticmethod
+    def _lease(value, planned, hosts, run_id, follow_timeout, forks):
+        """How the run holds its hosts (see action/iperf_lease.py), or None with ``iperf_lock`` false.
+
+        ``ttl``: how long a lease lasts past each renewal (each test call, and the host's job while a controller
+        follows it), so a crashed run's hosts are free that long after its controller went. ``expires_in``: the
+        first hold of each host, until its first batch starts at the latest; ``ordered_expires_in``: the same when
+        the hosts are taken one by one, each after a wait of up to ``timeout``.
+        """
+        if not boolean(value('iperf_lock', True), strict=False):
+            return None
+        ttl = follow_timeout + 60
+        timeout = seconds(value('iperf_lock_timeout', 600), 'iperf_lock_timeout', lowest=0)
+        first = dict((host, min(batch['starts_within_s'] for batch in planned if host in batch['by_host']))
+                     for host in hosts)
+        return dict(run=run_id, controller=socket.gethostname(), hosts=hosts, ttl=ttl, timeout=timeout,
+                    at_once=len(hosts) <= forks,
+                    expires_in=dict((host, ttl + first[host]) for host in hosts),
+                    ordered_expires_in=dict((host, ttl + first[host] + len(hosts) * timeout) for host in hosts))
+
+    def _host_dirs(self, hostvars, found, host, run_id):
+        """The host's state folder (``iperf_remote_dir``, or the default the preflight found for the user it runs
+        the modules as), and the run's folder in it, named after the run id: two controllers' runs may share a
+        host and a results folder name."""
+        raw = hostvars.get(host, {}).get('iperf_remote_dir')
+        state = (self._templar.template(raw) if raw is not None else None) or found.get('state_dir')
+        state = state or '/var/lib/apetools-iperf'
+        return dict(state_dir=state, run_dir='%s/%s/%s' % (state.rstrip('/'), host, run_id))
 
     def _host_concurrency(self, hostvars, host):
         """``iperf_host_concurrency`` of a host: how many tests it may be in at once."""

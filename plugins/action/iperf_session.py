@@ -27,12 +27,11 @@ import binascii
 import json
 import os
 import posixpath
-import re
 import shlex
-import tempfile
 import time
 
 from ansible.errors import AnsibleConnectionFailure, AnsibleError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import (
@@ -44,7 +43,9 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command impor
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import WATCHDOG_GRACE, unique_path
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError
 from ansible_collections.apetools.iperf.plugins.plugin_utils._host_module_action import RAW_CONTROLS
+from ansible_collections.apetools.iperf.plugins.plugin_utils._action_args import checked_args
 from ansible_collections.apetools.iperf.plugins.plugin_utils._host_result import (
+    LEFT_ON_HOSTS,
     LONG,
     InvalidResult,
     against_plan,
@@ -57,9 +58,6 @@ from ansible_collections.apetools.iperf.plugins.plugin_utils._host_result import
 
 
 display = Display()
-# The hosts whose folder the run keeps, because a raw file is only there.
-LEFT_ON_HOSTS = 'left-on-hosts'
-SAFE_PATH = re.compile(r'^/[A-Za-z0-9._/+@=:-]+$')
 # The longest one call waits for a host's sides.
 CALL_WAIT = 15
 
@@ -71,9 +69,12 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
-        args = dict(self._task.args)
-        output_dir = args.pop('output_dir', None)
         this_host = self._this_host = task_vars.get('inventory_hostname')
+        if 'plan' in self._task.args and self._stopped(task_vars):
+            result.update(skipped=True, msg='a test failed before, and iperf_continue_on_error is false')
+            return result
+        args = self._from_plan(task_vars) if 'plan' in self._task.args else dict(self._task.args)
+        output_dir = args.pop('output_dir', None)
         args.setdefault('this_host', this_host)
         tests = args.get('tests')
         planned = tests if tests is not None else [args]
@@ -89,7 +90,6 @@ class ActionModule(ActionBase):
         # With tests, the sides stored so far: each as soon as a call returns it.
         self._stored = []
         self._strays = 0
-        self._undelivered = False
         self._reconnects = 0
         # Whom a peer may wait for in vain: hosts that left the play, and hosts
         # this task loses (records of earlier tasks are no verdict: a host lost
@@ -127,11 +127,7 @@ class ActionModule(ActionBase):
             errors += self._record_failure(output_dir, self._unreported(planned, args), this_host, 'lost',
                                            ': %s' % (call.get('msg') or 'the module failed'))
             result['failed'] = True
-        result.update(((key, call[key]) for key in ('finished', 'released') if key in call), sides=self._stored)
-        if args.get('clean_up') and not self._task.check_mode and not call.get('failed'):
-            result['cleaned_up'] = self._say_delivered(args)
-            if result['cleaned_up']:
-                result.setdefault('ansible_facts', {})['iperf_cleaned_up'] = args['remote_dir']
+        result.update(((key, call[key]) for key in ('finished',) if key in call), sides=self._stored)
         if errors:
             result.update(failed=True, error='; '.join(errors), succeeded=False)
         if errors:
@@ -268,7 +264,8 @@ class ActionModule(ActionBase):
             elif side.get('remote_path'):
                 self._fetch(side, output_dir)
             if not side.get('file') and (output is not None or raw.get('remote_path') is not None):
-                self._undelivered = True  # what the side wrote is only on the host
+                # What the side wrote is only on the host: the run's end keeps its folder there.
+                self._left_on_host(output_dir, raw.get('remote_path'), 'its raw file did not reach the controller')
         record = dict(node=side.get('node'), direction=side.get('direction'), repetition=side.get('repetition', 1),
                       host=this_host)
         if stored:
@@ -373,28 +370,6 @@ class ActionModule(ActionBase):
             if call.get('finished') is not False:
                 return module_result, call
 
-    def _say_delivered(self, args):
-        """Tell the host's job that the controller has every raw file, so that it removes its folder; True if told.
-
-        A file sent over the connection's file transfer, not a command or a module
-        call: nothing runs through a shell, and no Python starts on the host.
-        """
-        if self._undelivered or any(side.get('remote_path') and not side.get('file') for side in self._stored):
-            return False  # a raw file that did not reach the controller stays where it is
-        if self._play_context.become or not SAFE_PATH.match(args['remote_dir']):
-            # The user the file would arrive as cannot write there, or a transfer
-            # method that falls back to a command could choke on the path: the
-            # session playbook's clean-up task removes the folder instead.
-            return False
-        with tempfile.NamedTemporaryFile(prefix='iperf-delivered-') as empty:
-            try:
-                self._connection.put_file(empty.name, '%s/batch.%s.job.delivered' % (args['remote_dir'], args['job_id']))
-            except Exception as exc:  # pylint: disable=broad-except
-                display.vvv('iperf_session: could not tell job %s that its files are here: %s'
-                            % (args['job_id'], clean_text(exc, LONG)))
-                return False
-        return True
-
     def _deadline(self, args, follow_timeout):
         """When every deadline of the test has passed (monotonic clock), or None if the options are wrong."""
         self._started = time.monotonic()
@@ -447,11 +422,47 @@ class ActionModule(ActionBase):
             fetch_error = clean_text('could not fetch %s from %s: %s' % (result['remote_path'], self._task_vars_host(), exc))
             result['error'] = '%s; %s' % (result['error'], fetch_error) if result.get('error') else fetch_error
             result.update(succeeded=False, failed=True)
-            # On the controller, not in a fact (a failed task sets none): the run keeps the host's folder.
-            write_json(os.path.join(output_dir, LEFT_ON_HOSTS, '%s.json' % self._this_host), dict(
-                host=self._this_host, path=result['remote_path'], error=fetch_error))
+            self._left_on_host(output_dir, result['remote_path'], fetch_error)
             return
         result['file'] = os.path.basename(local)
+
+    def _left_on_host(self, output_dir, remote_path, error):
+        """Say on the controller that a raw file is only on the host: the run's end keeps the host's folder
+        (_host_result.kept_on_host). A file, not a fact: a failed task sets none."""
+        path = os.path.join(output_dir, LEFT_ON_HOSTS, '%s.json' % _plain(self._this_host))
+        if not os.path.lexists(path):
+            write_json(path, dict(host=self._this_host, path=remote_path, error=error))
+
+    def _stopped(self, task_vars):
+        """With ``iperf_continue_on_error`` false, whether a test of an earlier batch failed: the first failure
+        stops the matrix on every host. The hosts of the failed test have left the play, and a test of the
+        others would only have one side, waiting for the other until its deadline."""
+        raw = task_vars.get('iperf_continue_on_error', True)
+        if boolean(self._templar.template(raw) if isinstance(raw, str) else raw, strict=False):
+            return False
+        hostvars = task_vars.get('hostvars') or {}
+        return any((hostvars[host].get('iperf_side') or {}).get('failed') for host in task_vars.get('ansible_play_hosts_all') or ()
+                   if 'iperf_side' in hostvars[host])
+
+    def _from_plan(self, task_vars):
+        """The module's arguments for this host's tests of one batch of the session's plan: everything comes
+        from the plan, which worked it out once; only the host's own ``iperf_binary`` is read here."""
+        args = checked_args(self._task, dict(plan=dict(type='dict', required=True), batch=dict(type='dict', required=True)))
+        plan, batch, host = args['plan'], args['batch'], self._this_host
+        mine = set(batch['by_host'].get(host) or ())
+        dirs = plan['host_dirs'][host]
+        module_args = dict(tests=[test for test in plan['tests'] if test['index'] in mine], nodes=plan['nodes'],
+                           options=plan['options'], output_dir=plan['run_dir'], remote_dir=dirs['run_dir'],
+                           state_dir=dirs['state_dir'], follow_timeout=plan['follow_timeout'])
+        module_args.update((key, plan[key]) for key in ('filename_prefix', 'filename_base') if plan.get(key))
+        binary = self._templar.template(task_vars['iperf_binary']) if task_vars.get('iperf_binary') else None
+        if binary:
+            module_args['binary'] = binary
+        if plan.get('lease'):
+            module_args['lease'] = dict(run=plan['run_id'], expires_in=plan['lease']['ttl'],
+                                        controller=plan['lease']['controller'],
+                                        next_within=(batch.get('next_within_s') or {}).get(host, 0))
+        return module_args
 
     @staticmethod
     def _local_path(output_dir, filename):

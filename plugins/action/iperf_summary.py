@@ -9,7 +9,7 @@ __metaclass__ = type
 import os
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_report import write_report
+from ansible_collections.apetools.iperf.plugins.plugin_utils._report import write_report
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import (
     SUMMARY_CSV,
     SUMMARY_JSON,
@@ -28,6 +28,11 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars or {})
         run_dir = self._task.args.get('run_dir')
+        if self._task.check_mode:
+            result.update(changed=False, tests=0, failed_tests=0, table=[], msg='check mode: nothing ran', shown=[
+                'Check mode: %s tests planned and checked on their hosts; nothing ran, and no results folder was made '
+                '(it would be %s).' % (self._task.args.get('planned_tests', 'the'), run_dir)])
+            return result
         if not run_dir or not os.path.isdir(run_dir):
             result.update(failed=True, msg='run_dir %r is not a folder of an iperf run' % (run_dir,))
             return result
@@ -57,6 +62,13 @@ class ActionModule(ActionBase):
         lines = ['%d of %d tests succeeded; results in %s' % (len(records) - len(failed), len(records), run_dir)]
         lines += ['FAILED %s %s rep %s: %s' % (r['node'], r['direction'], r['repetition'], r['error']) for r in failed]
         result['msg'] = lines if failed else lines[0]
+        result['shown'] = result['table'] + [''] + lines + [
+            'summary: ' + result['summary_json'], '         ' + result['summary_csv'],
+            'report:  ' + (result.get('report_html') or result.get('report_error'))]
+        if self._task.args.get('artifacts'):
+            # Read by the strategy from any task's result, as set_stats returns it.
+            result['ansible_stats'] = dict(aggregate=True, per_host=False, data=dict(iperf_results=dict(
+                (key, result[key]) for key in ('run_dir', 'tests', 'failed_tests', 'records', 'statistics'))))
         if failed and self._task.args.get('fail_on_error', True):
             result['failed'] = True
         return result

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, apetools.iperf contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A lease on a host for one run, so two runs never measure on it at once.
+"""Private to the collection, not a public API: a lease on a host for one run, so two runs never measure on it
+at once.
 
 The lease is one regular file, ``<lock_dir>/iperf.lock`` (mode 0600), whose
 content is the owner's record: ``run``, ``controller``, ``taken``,

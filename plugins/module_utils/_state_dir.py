@@ -32,6 +32,11 @@ _NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
 _CLOEXEC = getattr(os, 'O_CLOEXEC', 0)
 
 
+# The option every module that keeps state on a host takes; documented once in
+# the doc fragment apetools.iperf.state_dir.
+STATE_DIR_SPEC = dict(state_dir=dict(type='path'))
+
+
 class UnsafeStateDir(Exception):
     """A state folder that another user could steer; the message names the path and the reason."""
 
@@ -53,6 +58,28 @@ def default_state_dir(uid=None, environ=None):
     if not state or not os.path.isabs(state):
         state = os.path.join(os.path.expanduser('~'), '.local', 'state')
     return os.path.join(state, 'apetools-iperf')
+
+
+def folders(state_dir=None):
+    """The state folder (``state_dir`` or the default) and the folders in it, by role: ``state``, ``pids``
+    (the pid files of the iperf processes started here) and ``locks`` (the lease). Worked out here only."""
+    state = state_dir or default_state_dir()
+    return dict(state=state, pids=os.path.join(state, 'pids'), locks=os.path.join(state, 'locks'))
+
+
+def checked_folders(state_dir, create):
+    """``folders(state_dir)``, each checked (see ``check``); raise UnsafeStateDir naming the unsafe one.
+
+    ``create`` False checks what exists and makes nothing: a missing folder is checked when it is made.
+    """
+    found = folders(state_dir)
+    for folder in (found['state'], found['pids'], found['locks']):
+        try:
+            check(folder, create=create)
+        except (UnsafeStateDir, ValueError) as exc:
+            raise UnsafeStateDir('its state folder %s is not safe to use: %s (see the security guide, '
+                                 'docs/security.md)' % (folder, exc))
+    return found
 
 
 def _components(path):

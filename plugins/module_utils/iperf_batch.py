@@ -12,8 +12,7 @@ task boundary costs time between tests.
 Each side's result is written as soon as it ends: the controller's calls pick
 the results up while the later sides still run. The controller may cancel a
 side whose peer it knows is gone, so that it does not wait for it until its
-deadline. Once it has stored every result, it may say so (``<path>.delivered``)
-and the job removes its folder: no module call, and no task, for the clean-up.
+deadline. The run's folder goes at the run's end (apetools.iperf.iperf_lease).
 
 While its sides run and a controller follows it, the job renews the run's
 lease on the host (a heartbeat), so that the lease can be short: a crashed
@@ -25,7 +24,6 @@ __metaclass__ = type
 
 import os
 import select
-import shutil
 import threading
 import time
 
@@ -36,21 +34,6 @@ POLL = 0.2
 # A side that ended comes back with the first call that has lasted this long:
 # soon enough for the controller to have it, not a call per short test.
 REPORT_AFTER = 5.0
-# How long a job that ended waits for the controller's word before it keeps
-# its files for good: the controller may still be fetching large ones.
-WORD_WAIT = 600.0
-
-
-def own_folder(folder, others):
-    """``folder``, made absolute, if it holds none of ``others`` (folders that must outlive it); else raise
-    ValueError: a folder the job removes must be the call's own."""
-    folder = os.path.abspath(folder)
-    for other in others:
-        other = os.path.abspath(other)
-        if folder == os.path.dirname(folder) or os.path.commonpath([folder, other]) == folder:
-            raise ValueError('%s holds %s, which must stay: give the call a folder of its own to remove'
-                             % (folder, other))
-    return folder
 
 
 class Batch(object):
@@ -60,18 +43,16 @@ class Batch(object):
         self.job = Job(path)
         self.sides_dir = path + '.sides'
         self.cancel_path = path + '.cancel'
-        self.delivered_path = path + '.delivered'
         self.started_path = path + '.started'
         self.follow_timeout = follow_timeout
 
-    def start(self, sides, clean_up=None, lease=None):
+    def start(self, sides, lease=None):
         """Run the sides unless an earlier call of the same task already started them.
 
         ``sides`` are dicts with ``key``, ``wave``, ``starts_within`` (seconds
         after the batch starts) and ``runner`` (an ``iperf_runner.Side``).
-        ``clean_up`` is a folder (holding the job) to remove once the
-        controller says it has every result. ``lease`` is ``(lease, run, ttl)``:
-        the job renews the run's ``iperf_lock.Lease`` while its sides run
+        ``lease`` is ``(lease, run, ttl)``:
+        the job renews the run's ``_lease.Lease`` while its sides run
         (``_heartbeat``).
         """
         if not self.job.claim():
@@ -79,18 +60,8 @@ class Batch(object):
         if not os.path.isdir(self.sides_dir):
             os.mkdir(self.sides_dir, DIR_MODE)
         write_json(self.started_path, dict(started=time.time()))
-        self.job.start(lambda: self._run(sides, lease), then=clean_up and (lambda: self._remove_when_delivered(clean_up)))
+        self.job.start(lambda: self._run(sides, lease))
         return True
-
-    def _remove_when_delivered(self, folder):
-        # The controller stores the last results after the last call, and large
-        # files take a while. If nobody says it in time, what was measured stays.
-        ended = time.time()
-        while not os.path.exists(self.delivered_path):
-            if time.time() - ended > max(WORD_WAIT, self.follow_timeout) and self.job.unfollowed_for() > self.follow_timeout:
-                return
-            time.sleep(POLL)
-        shutil.rmtree(folder, ignore_errors=True)
 
     def _run(self, sides, lease=None):
         if not lease:

@@ -60,8 +60,8 @@ class Job(object):
             os.unlink(draft)
         return True
 
-    def start(self, work, then=None):
-        """Run ``work()`` in a detached process that stores what it returns, then runs ``then()``."""
+    def start(self, work):
+        """Run ``work()`` in a detached process that stores what it returns."""
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid:
@@ -85,8 +85,6 @@ class Job(object):
             except Exception as exc:  # pylint: disable=broad-except
                 result = dict(error='the side stopped on an internal error: %s: %s' % (type(exc).__name__, exc))
             write_json(self.result_path, result)
-            if then:
-                then()
         finally:
             os._exit(0)
 

@@ -18,6 +18,8 @@ import math
 import os
 import re
 
+# format_bps: the one rate format (also importable from here), as the report shows rates.
+from ansible_collections.apetools.iperf.plugins.module_utils._rates import format_bps
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import IperfConfigurationError, IperfSession
 
 RECORDS_DIR = 'records'
@@ -86,17 +88,8 @@ def write_json(path, data, indent=None):
     os.replace(partial, path)
 
 
-def format_bps(bps):
-    if bps is None:
-        return '-'
-    for factor, unit in ((1e9, 'Gbit/s'), (1e6, 'Mbit/s'), (1e3, 'kbit/s')):
-        if abs(bps) >= factor:
-            return '%.1f %s' % (bps / factor, unit)
-    return '%.0f bit/s' % bps
-
-
 def describe_side(side):
-    """``dut1 to_node rep 1: 941.2 Mbit/s``, the line printed as a test ends."""
+    """``dut1 to_node rep 1: 941 Mbit/s``, the line printed as a test ends."""
     measurement = side.get('measurement') or {}
     figure = measurement.get('received_bps')
     if figure is None:

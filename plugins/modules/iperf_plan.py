@@ -64,11 +64,6 @@ options:
   host_errors:
     description: Host name to the reason it cannot take part; its tests are recorded as failed with that reason.
     type: dict
-  run_id:
-    description:
-      - The run's id, when the leases were taken before the plan (the session playbook takes them in its preflight).
-        Defaults to the run folder's name and a random suffix.
-    type: str
   preflight_var:
     description:
       - Name of the variable where each host registered the result of M(apetools.iperf.iperf_facts).
@@ -92,19 +87,48 @@ run_dir:
   type: str
   sample: /home/user/iperf-results/20261126T130501
 hosts:
-  description: The hosts that take part in some test and passed the preflight check, sorted; a TPC that no node tests with is not among them.
+  description:
+    - The hosts that run some test (they passed the preflight check, and so did their peer), sorted.
+    - The run takes them, and gives them back at its end.
   returned: success
   type: list
   elements: str
 run_id:
-  description: The run's id, unique across controllers; it names the run's leases on the hosts.
+  description:
+    - The run's id, C(<UTC time>-<8 hex digits>), unique across controllers. The leases carry it, and the run's
+      folder on each host is named after it.
   returned: success
   type: str
-  sample: 20261126T130501-5f3a9c01
-max_duration_s:
-  description: The longest the run can take, every test running to its deadline.
+  sample: 20261126T130501Z-5f3a9c01
+host_dirs:
+  description:
+    - Host name to its C(state_dir) (C(iperf_remote_dir), or the default that M(apetools.iperf.iperf_facts) found)
+      and C(run_dir), the run's folder in it, C(<state_dir>/<host>/<run_id>).
   returned: success
-  type: float
+  type: dict
+  sample: {tpc1: {state_dir: /var/lib/apetools-iperf, run_dir: /var/lib/apetools-iperf/tpc1/20261126T130501Z-5f3a9c01}}
+lease:
+  description:
+    - How the run holds its hosts (see M(apetools.iperf.iperf_lease)), or null with C(iperf_lock) false.
+    - C(run), C(controller), C(hosts) (sorted), C(timeout) (C(iperf_lock_timeout)), C(ttl) (how long a lease lasts
+      past each renewal, C(iperf_follow_timeout) + 60), C(at_once) (whether the play has a fork for every host, so
+      they can all be tried at once), C(expires_in) and C(ordered_expires_in) (host name to the first hold, until
+      its first batch can start at the latest, when the hosts are taken at once or one by one).
+  returned: success
+  type: dict
+port_count:
+  description: C(iperf_port_count), the size of the port range.
+  returned: success
+  type: int
+  sample: 100
+filename_prefix:
+  description: C(iperf_filename_prefix), or null.
+  returned: success
+  type: str
+filename_base:
+  description: C(iperf_filename_base), or null.
+  returned: success
+  type: str
 tests:
   description: The planned tests, in order, with node, direction, repetition, sender, receiver, their addresses, port and file names.
   returned: success
@@ -140,7 +164,7 @@ batches:
   description:
     - The tests grouped into batches, each run by one task, in order. Each batch has C(batch) (its number),
       C(tests) (the indexes of its tests), C(waves) (how many waves it holds), C(by_host) (host name to the
-      indexes of the tests it takes part in), C(last_for) (the hosts that have no test in a later batch),
+      indexes of the tests it takes part in),
       C(label), C(starts_within_s) (the seconds after the first batch starts by which this one starts at the latest,
       every earlier test running to its deadline and a lost host retried for C(iperf_follow_timeout)) and
       C(next_within_s) (host name to the seconds after this batch starts by which the host's next batch starts at
@@ -155,7 +179,6 @@ batches:
       tests: [1, 2]
       waves: 2
       by_host: {tpc1: [1, 2], dut1: [1, 2]}
-      last_for: [dut1, tpc1]
       label: "1: dut1 to_node rep 1, 2: dut1 from_node rep 1"
       starts_within_s: 0
       next_within_s: {}

@@ -33,6 +33,7 @@ author:
   - apetools.iperf contributors (@apetools)
 extends_documentation_fragment:
   - action_common_attributes
+  - apetools.iperf.state_dir
   - action_common_attributes.flow
 attributes:
   check_mode:
@@ -116,18 +117,10 @@ options:
   remote_dir:
     description:
       - Folder on the host where the raw output is written. Created (mode 0700) if missing.
-      - The default is the collection's state folder, C(/var/lib/apetools-iperf) for root (see
-        M(apetools.iperf.iperf_facts) O(apetools.iperf.iperf_facts#module:state_dir)).
-      - Every component of the path, and of O(pid_dir) and O(lease.lock_dir), is checked before any use, as
-        M(apetools.iperf.iperf_facts) does. A folder that another user could steer fails the call with the path
-        and the reason.
-    type: path
-  pid_dir:
-    description:
-      - Folder on the host for the pid files of the iperf servers the module starts. A server that an
-        earlier, killed run left on the test's port is stopped through its pid file (never by name),
-        and only if it is still the very process recorded (the same uid, start time and argv).
-      - The default is C(pids) in the state folder.
+      - The default is O(state_dir). The session playbook gives each run a folder of its own in it, named after
+        the run id, and M(apetools.iperf.iperf_lease) removes it at the run's end.
+      - Every component of the path is checked before any use, as for O(state_dir). A folder that another user could
+        steer fails the call with the path and the reason.
     type: path
   job_id:
     description:
@@ -161,16 +154,24 @@ options:
       - Folder on the controller where the action plugin stores the fetched file and the side record.
         Not passed to the host.
     type: path
+  plan:
+    description:
+      - The session's plan (what M(apetools.iperf.iperf_plan) returned), with O(batch). The action plugin then takes
+        from it this host's tests of the batch, the nodes, the options, the folders, the follow timeout and the
+        lease, and the task needs no other option. Not passed to the host.
+    type: dict
+  batch:
+    description: With O(plan), the batch to run, one of the plan's C(batches).
+    type: dict
   lease:
     description:
-      - The run's lease on this host (see M(apetools.iperf.iperf_lock)). Every call makes sure the run holds it,
+      - The run's lease on this host (see M(apetools.iperf.iperf_lease)), in C(locks) in O(state_dir). Every call makes sure the run holds it,
         taking it when it is free, and sets this host's part of it to O(lease.expires_in) seconds from now, before
         any traffic (a longer lease from the preflight then ends). While the host's sides run, its job renews it
         too, every C(min(10, expires_in / 3)) seconds, to O(lease.expires_in) seconds after a call last followed it,
         and stops once no call has for O(follow_timeout). So the lease of a run whose controller went away expires
         O(lease.expires_in) seconds after its last call. When another run holds it, the call fails and starts
         nothing.
-      - With an empty O(tests), the call only does that. That is how a host with no test in a batch keeps its lease.
       - Not in check mode.
     type: dict
     suboptions:
@@ -182,19 +183,12 @@ options:
         description:
           - Seconds the lease lasts past each renewal (by a call, or by the host's job while it is followed).
           - The session playbook gives C(iperf_follow_timeout) + 60; a host with no test in the first batch is given
-            until its first batch can start at the latest, plus that.
+            until its first batch can start at the latest, plus that, by M(apetools.iperf.iperf_lease).
         type: float
         required: true
       controller:
         description: Name of the controller, recorded for the message another run sees.
         type: str
-      lock_dir:
-        description: Folder of the leases on the host. The default is C(locks) in the state folder.
-        type: path
-      release:
-        description: With O(tests), give the lease back once every side of the call has ended (the host's last batch of the run).
-        type: bool
-        default: false
       next_within:
         description:
           - With O(tests), for a host with a later batch, the seconds after this batch's start by which that batch
@@ -203,15 +197,6 @@ options:
             own.
         type: float
         default: 0
-  clean_up:
-    description:
-      - Remove O(remote_dir), with everything in it, once the controller has stored every side's raw file. The action
-        plugin says so with a file, and the host's job removes the folder. No further call is needed.
-      - Give the call a folder of its own; the session playbook gives one to each run on each host, and sets this in
-        the host's last batch, unless the run lost the host (what it measured may only be there then). A folder that
-        holds O(pid_dir) or the lease's C(lock_dir), such as the default O(remote_dir), is refused.
-    type: bool
-    default: false
   options:
     description:
       - The iperf options. Keys are C(version) (2 or 3, default 3), C(time) (seconds or words such as
@@ -363,16 +348,6 @@ finished:
   description: False while the side is still running (the action plugin then calls again); true once it ended.
   returned: when the host takes part
   type: bool
-released:
-  description: Whether the call gave the lease back (O(lease.release), once every side ended).
-  returned: when O(lease) was given
-  type: bool
-cleaned_up:
-  description:
-    - Whether the action plugin told the host's job that the controller has every raw file, so that it removes
-      O(remote_dir) (O(clean_up)). Also set as the host fact C(iperf_cleaned_up), O(remote_dir).
-  returned: when O(clean_up) was true
-  type: bool
 reconnects:
   description: How many times the action plugin lost the connection to the host during the test and reconnected.
   returned: when the host takes part
@@ -399,12 +374,12 @@ import time
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_batch import Batch, own_folder
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_batch import Batch
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_command import (
     normalize_options,
 )
 from ansible_collections.apetools.iperf.plugins.module_utils import _state_dir
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease, UnsafeStateDir
+from ansible_collections.apetools.iperf.plugins.module_utils._lease import HostBusy, Lease, UnsafeStateDir
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_pids import PidFiles
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_runner import Side
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import (
@@ -417,33 +392,46 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session impor
 )
 
 
+def _who(params, test):
+    """``(sender, receiver, files)`` of a test: each side's host and address, and each role's file name.
+
+    A planned test carries them: the plan worked them out once, with the seed's IperfSession. A test given by
+    its parameters (a single test, or a list without a plan) is worked out here, by the same code.
+    """
+    if test.get('files') and test.get('sender') and test.get('receiver'):
+        return (dict(host=test['sender'], address=test.get('sender_address')),
+                dict(host=test['receiver'], address=test.get('receiver_address')), dict(test['files']))
+    found = {}
+
+    def iperf_test(sender, receiver, filename):
+        found.update(sender=sender, receiver=receiver, files=dict(
+            (role, side_filename(filename, role)) for role in ('sender', 'receiver')))
+    session = IperfSession(iperf_test, params['nodes'], test['tpc'], filename_base=params['filename_base'])
+    session(Parameters(test['node'], test['direction']), filename_prefix=test_prefix(
+        test['direction'], int(test.get('repetition') or 1), params['filename_prefix']))
+    return found['sender'], found['receiver'], found['files']
+
+
 def _side(module, params, this_host, batch, key, test):
     """This host's side of one test: (its result so far, its runner); the runner is None in check mode or when
     the host has no part in the test."""
     options = normalize_options(dict(params['options'], **dict(
         ([('binary', params['binary'])] if params['binary'] else []) + ([('port', test['port'])] if test.get('port') else []))))
-    side = dict(node=test['node'], repetition=int(test.get('repetition') or 1), key=key)
-    holder = {}
-
-    def iperf_test(sender, receiver, filename):
-        role = 'sender' if sender['host'] == this_host else 'receiver' if receiver['host'] == this_host else None
-        side.update(role=role, sender=sender['host'], receiver=receiver['host'], argv=[])
-        if role is None:
-            return side
-        own, peer = (sender, receiver) if role == 'sender' else (receiver, sender)
-        name = side_filename(filename, role)
-        runner = Side(options, role, own.get('address'), peer.get('address'), os.path.join(params['remote_dir'], name),
-                      PidFiles(params['pid_dir'], this_host), abandoned=lambda: batch.stop_reason(key))
-        side.update(filename=name, argv=runner.argv)
-        if not module.check_mode:
-            holder['runner'] = runner
-        return side
-
-    session = IperfSession(iperf_test, params['nodes'], test['tpc'], filename_base=params['filename_base'])
-    session(Parameters(test['node'], test['direction']),
-            filename_prefix=test_prefix(test['direction'], side['repetition'], params['filename_prefix']))
-    side['direction'] = IperfSession.direction(test['direction'])
-    return side, holder.get('runner')
+    side = dict(node=test['node'], repetition=int(test.get('repetition') or 1), key=key,
+                direction=IperfSession.direction(test['direction']))
+    sender, receiver, files = _who(params, test)
+    role = 'sender' if sender['host'] == this_host else 'receiver' if receiver['host'] == this_host else None
+    side.update(role=role, sender=sender['host'], receiver=receiver['host'], argv=[])
+    if role is None:
+        return side, None
+    own, peer = (sender, receiver) if role == 'sender' else (receiver, sender)
+    name = files[role]
+    if not isinstance(name, str) or name in ('', '.', '..') or '/' in name or '\0' in name:
+        raise ValueError('the file name %r is not a plain file name' % (name,))
+    runner = Side(options, role, own.get('address'), peer.get('address'), os.path.join(params['remote_dir'], name),
+                  PidFiles(params['folders']['pids'], this_host), abandoned=lambda: batch.stop_reason(key))
+    side.update(filename=name, argv=runner.argv)
+    return side, None if module.check_mode else runner
 
 
 def _finish(side, ran, inline_limit, planned_path):
@@ -468,51 +456,57 @@ def _name(test):
     return '%s %s rep %s' % (test.get('node'), test.get('direction'), test.get('repetition') or 1)
 
 
+ARGUMENT_SPEC = dict(
+    node=dict(type='str'),
+    direction=dict(type='str'),
+    repetition=dict(type='int', default=1),
+    tests=dict(type='list', elements='dict'),
+    nodes=dict(type='dict', required=True),
+    tpc=dict(type='dict'),
+    this_host=dict(type='str', required=True),
+    filename_prefix=dict(type='str'),
+    filename_base=dict(type='str'),
+    binary=dict(type='str'),
+    remote_dir=dict(type='path'),
+    inline_limit=dict(type='int', default=1048576),
+    job_id=dict(type='str'),
+    wait=dict(type='int', default=60),
+    follow_timeout=dict(type='int', default=120),
+    reported=dict(type='list', elements='str', default=[]),
+    cancel=dict(type='dict', default={}),
+    output_dir=dict(type='path'),
+    # The action plugin's, with output_dir: never sent to the host.
+    plan=dict(type='dict'),
+    batch=dict(type='dict'),
+    options=dict(type='dict', default={}),
+    lease=dict(type='dict', options=dict(
+        run=dict(type='str', required=True),
+        expires_in=dict(type='float', required=True),
+        controller=dict(type='str'),
+        next_within=dict(type='float', default=0),
+    )),
+    **_state_dir.STATE_DIR_SPEC
+)
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            node=dict(type='str'),
-            direction=dict(type='str'),
-            repetition=dict(type='int', default=1),
-            tests=dict(type='list', elements='dict'),
-            nodes=dict(type='dict', required=True),
-            tpc=dict(type='dict'),
-            this_host=dict(type='str', required=True),
-            filename_prefix=dict(type='str'),
-            filename_base=dict(type='str'),
-            binary=dict(type='str'),
-            remote_dir=dict(type='path'),
-            pid_dir=dict(type='path'),
-            inline_limit=dict(type='int', default=1048576),
-            job_id=dict(type='str'),
-            wait=dict(type='int', default=60),
-            follow_timeout=dict(type='int', default=120),
-            reported=dict(type='list', elements='str', default=[]),
-            cancel=dict(type='dict', default={}),
-            output_dir=dict(type='path'),
-            options=dict(type='dict', default={}),
-            clean_up=dict(type='bool', default=False),
-            lease=dict(type='dict', options=dict(
-                run=dict(type='str', required=True),
-                expires_in=dict(type='float', required=True),
-                controller=dict(type='str'),
-                lock_dir=dict(type='path'),
-                release=dict(type='bool', default=False),
-                next_within=dict(type='float', default=0),
-            )),
-        ),
-        required_one_of=[('node', 'tests')],
-        mutually_exclusive=[('node', 'tests')],
-        required_by=dict(node=('direction', 'tpc')),
-        supports_check_mode=True,
-    )
-    params = module.params
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_one_of=[('node', 'tests')],
+                           mutually_exclusive=[('node', 'tests')], required_by=dict(node=('direction', 'tpc')),
+                           supports_check_mode=True)
     _check_state(module)
-    single = params['tests'] is None
-    tests = [dict(node=params['node'], direction=params['direction'], repetition=params['repetition'],
-                  tpc=params['tpc'])] if single else params['tests']
+    params = module.params
     job_id = check_name(params['job_id'] or binascii.hexlify(os.urandom(8)).decode(), 'job_id')
     batch = Batch(os.path.join(params['remote_dir'], 'batch.%s.job' % job_id), params['follow_timeout'])
+    sides = _sides(module, batch)
+    finished = _run(module, batch, sides)
+    _exit(module, sides, finished)
+
+
+def _sides(module, batch):
+    """``(side, runner, test)`` for each test of the call; fail the call on a test that cannot be run."""
+    params = module.params
+    tests = params['tests'] if params['tests'] is not None else [dict(
+        node=params['node'], direction=params['direction'], repetition=params['repetition'], tpc=params['tpc'])]
     sides = []
     for position, test in enumerate(tests, 1):
         try:
@@ -523,17 +517,16 @@ def main():
             module.fail_json(msg='%s on %s: %s' % (_name(test), params['this_host'], exc), succeeded=False,
                              error=str(exc))
         sides.append((side, runner, test))
+    return sides
+
+
+def _run(module, batch, sides):
+    """Hold the lease, start the sides (once per job) and wait for them up to O(wait); True once all ended."""
+    params = module.params
     running = [(side, runner, test) for side, runner, test in sides if runner is not None]
-    clean_up = None
-    if params['clean_up']:
-        try:
-            clean_up = own_folder(params['remote_dir'], [params['pid_dir']] + (
-                [params['lease']['lock_dir']] if params['lease'] else []))
-        except ValueError as exc:
-            module.fail_json(msg='clean_up on %s: %s' % (params['this_host'], exc), succeeded=False, error=str(exc))
     # A call that only picks up what already ended (a retry of the last one, whose
     # lease may be given back) has no traffic to protect.
-    lease = Lease(params['lease']['lock_dir'], params['this_host']) if params['lease'] and not module.check_mode else None
+    lease = Lease(params['folders']['locks'], params['this_host']) if params['lease'] and not module.check_mode else None
     ended = bool(running) and len(batch.results([side['key'] for side, _runner, _test in running])) == len(running)
     if lease and not ended:
         _hold(module, lease, params['lease'], [test for _side_, _runner, test in sides])
@@ -546,7 +539,7 @@ def main():
                 batch.cancel(params['cancel'])
             batch.start([dict(key=side['key'], wave=int(test.get('wave') or 1),
                               starts_within=float(test.get('starts_within') or 0), runner=runner)
-                         for side, runner, test in running], clean_up=clean_up, lease=beat)
+                         for side, runner, test in running], lease=beat)
             results, finished = batch.wait([side['key'] for side, _runner, _test in running
                                             if side['key'] not in params['reported']], params['wait'])
             for side, runner, _test in running:
@@ -557,7 +550,14 @@ def main():
         module.fail_json(msg='%s on %s: %s' % (', '.join(_name(test) for _side_, _runner, test in running),
                                                params['this_host'], exc),
                          succeeded=False, error=str(exc), exception=traceback.format_exc())
+    if lease and finished and running:
+        _keep_for_next(lease, params['lease'], batch)
+    return finished
 
+
+def _exit(module, sides, finished):
+    """Return the sides that ended and were not reported before."""
+    params = module.params
     found = []
     for side, runner, _test in sides:
         if runner is not None and (not side['finished'] or side['key'] in params['reported']):
@@ -568,36 +568,25 @@ def main():
         side['succeeded'] = side.get('error') is None
         found.append(side)
     ran = any('measurement' in side for side in found)
-    if single:
+    if params['tests'] is None:
         result = dict(found[0]) if found else dict(finished=False)
         if result.get('error'):
             module.fail_json(msg=result['error'], changed=ran, **result)
         module.exit_json(changed=ran, **result)
-    released = bool(lease and finished and params['lease']['release'] and lease.release(params['lease']['run']))
-    if lease and finished and running and not released:
-        _keep_for_next(lease, params['lease'], batch)
     # The action plugin stores each side as it comes, and fails the task for the failed ones.
-    module.exit_json(changed=ran or released, sides=found, finished=finished,
-                     **(dict(released=released) if params['lease'] else {}))
+    module.exit_json(changed=ran, sides=found, finished=finished)
 
 
 def _check_state(module):
-    """Fill in the default folders, and check each before any use (see _state_dir); fail the call if one is unsafe."""
+    """The state folders (see _state_dir.folders) and the run's folder, checked before any use; fail the call with
+    the path and the reason if one is unsafe."""
     params = module.params
-    state = _state_dir.default_state_dir()
-    params['remote_dir'] = params['remote_dir'] or state
-    params['pid_dir'] = params['pid_dir'] or os.path.join(state, 'pids')
-    folders = [params['remote_dir'], params['pid_dir']]
-    if params['lease']:
-        params['lease']['lock_dir'] = params['lease']['lock_dir'] or os.path.join(state, 'locks')
-        folders.append(params['lease']['lock_dir'])
-    for folder in folders:
-        try:
-            _state_dir.check(folder, create=not module.check_mode)
-        except (_state_dir.UnsafeStateDir, ValueError) as exc:
-            module.fail_json(msg='%s cannot run here: its state folder %s is not safe to use: %s (see the security '
-                                 'guide, docs/security.md)' % (params['this_host'], folder, exc),
-                             succeeded=False, error='its state folder is not safe to use: %s' % exc)
+    try:
+        params['folders'] = _state_dir.checked_folders(params['state_dir'], create=not module.check_mode)
+        params['remote_dir'] = params['remote_dir'] or params['folders']['state']
+        _state_dir.check(params['remote_dir'], create=not module.check_mode)
+    except (_state_dir.UnsafeStateDir, ValueError) as exc:
+        module.fail_json(msg='%s cannot run here: %s' % (params['this_host'], exc), succeeded=False, error=str(exc))
 
 
 def _keep_for_next(lease, params, batch):

@@ -57,6 +57,16 @@ options:
     description: Fail the task when any test failed.
     type: bool
     default: true
+  artifacts:
+    description:
+      - Hand the results to AWX or AAP as the job's artifacts, as M(ansible.builtin.set_stats) would. C(iperf_results)
+        holds C(run_dir), C(tests), C(failed_tests), C(records) and C(statistics). The figures then outlive the
+        execution environment's container, where the run's folder is.
+    type: bool
+    default: false
+  planned_tests:
+    description: In check mode, how many tests the plan has, for RV(shown). Nothing is written in check mode.
+    type: int
 '''
 
 EXAMPLES = r'''
@@ -110,6 +120,11 @@ records:
   elements: dict
 table:
   description: The matrix as lines of text.
+  returned: always
+  type: list
+  elements: str
+shown:
+  description: What the session playbook shows at the end, as lines of text; in check mode, what check mode did.
   returned: always
   type: list
   elements: str

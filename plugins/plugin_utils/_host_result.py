@@ -19,6 +19,8 @@ the summary reads the side records back through :func:`check_record`.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import glob
+import os
 import posixpath
 import re
 
@@ -32,6 +34,8 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session impor
 
 __all__ = ('InvalidResult', 'check_call', 'check_record', 'check_side', 'clean_text', 'planned_side', 'remote_file')
 
+# The hosts whose folder the run keeps, because a raw file is only there: <run_dir>/left-on-hosts/<host>.json.
+LEFT_ON_HOSTS = 'left-on-hosts'
 SHORT = 300
 LONG = 2000
 MAX_BPS = 1e13  # 10 Tbit/s
@@ -255,3 +259,12 @@ def remote_file(reported, remote_dir, name):
         raise InvalidResult('is %s, not %s' % (_show(reported), repr(expected) if expected else
                                                'a file named %r' % name), ['remote_path'])
     return reported
+
+
+def kept_on_host(run_dir, host):
+    """Whether what ``host`` measured in the run may be only on it, so that its folder there must stay: the run
+    lost it during a test (a ``lost`` or ``unreachable`` record), or a raw file of it did not reach the controller
+    (see troubleshooting.md). Decided here only."""
+    records = os.path.join(glob.escape(run_dir), 'records', glob.escape(host))
+    return bool(glob.glob(records + '.unreachable*.json') or glob.glob(records + '.lost*.json')
+                or os.path.lexists(os.path.join(run_dir, LEFT_ON_HOSTS, '%s.json' % host)))

@@ -390,7 +390,7 @@ def _module_utils():
 def lease_path(lock_dir, host):
     """Where the collection keeps ``host``'s lease under ``lock_dir`` (iperf_lock.Lease)."""
     _module_utils()
-    from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease
+    from ansible_collections.apetools.iperf.plugins.module_utils._lease import Lease
     return Lease(lock_dir, host).path
 
 

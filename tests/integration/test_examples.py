@@ -8,7 +8,7 @@ import yaml
 
 from conftest import BIN, ROOT, ansible_env, own_warnings
 
-MODULES = ['apetools.iperf.iperf_facts', 'apetools.iperf.iperf_plan', 'apetools.iperf.iperf_lock',
+MODULES = ['apetools.iperf.iperf_facts', 'apetools.iperf.iperf_plan', 'apetools.iperf.iperf_lease',
            'apetools.iperf.iperf_session', 'apetools.iperf.iperf_summary']
 INVENTORY = """
 all:

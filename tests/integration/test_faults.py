@@ -160,10 +160,12 @@ def check_left_out(run, host, indexes, *patterns):
 def check_final_failure(run, *names):
     """The run fails at its end, with a summary of what failed."""
     assert run.rc not in (0, None), run.output[-3000:]
-    failed = [e for e in run.events if e['event'] == 'failed' and e.get('task') == 'Fail the run when a test failed']
-    assert failed, 'the run did not end with "Fail the run when a test failed":\n%s' % run.output[-3000:]
+    failed = [e for e in run.events if e['event'] == 'failed' and e.get('task') == 'Show the results']
+    assert failed, 'the run did not end with "Show the results" failing:\n%s' % run.output[-3000:]
+    msg = failed[0]['msg']
+    text = '\n'.join(msg) if isinstance(msg, list) else msg
     for name in names:
-        assert name in failed[0]['msg'], failed[0]['msg']
+        assert name in text, text
 
 
 def summary_errors(run):
@@ -322,7 +324,7 @@ def test_fault_in_the_middle_of_a_test(fault, breakable, tmp_path, remote_dir, p
     check_deadlines(run, 2, faulty=[1])
     if fault == 'test_network_blackholed':
         # Management stayed up: node1 took part in the cleanup after the test.
-        cleanup = [e for e in run.events if e.get('task', '').startswith('Remove the run') and e.get('host') == 'node1']
+        cleanup = [e for e in run.events if e.get('task', '').startswith('Give the hosts back') and e.get('host') == 'node1']
         assert cleanup and cleanup[0]['event'] == 'ok', cleanup
 
 
@@ -643,7 +645,7 @@ def test_host_held_by_another_run_times_out(ftlab, tmp_path, remote_dir, playboo
         json.dump(owner, handle)
     run = run_to_end(playbooks, ftlab['inventory'], tmp_path / 'out', *SHORT_RUN, '-e', 'iperf_lock_timeout=3',
                      '-e', 'iperf_remote_dir=%s' % remote_dir)
-    failed = [e for e in run.events if e['event'] == 'failed' and e.get('task') == 'Take the hosts one at a time, waiting for each']
+    failed = [e for e in run.events if e['event'] == 'failed' and e.get('task') == 'Take the hosts for this run']
     waited = ' '.join(' '.join([e['msg']] + (e.get('items') or [])) for e in failed)
     settle(ftlab, 'host held by another run (iperf_lock_timeout=3)', run, waited)
     assert run.rc not in (0, None)

@@ -17,7 +17,7 @@ def test_each_batch_starts_at_the_latest_once_every_earlier_one_ran_to_its_deadl
     grouped = [[[_test(1, 'tpc1', 'node1', 0)], [_test(2, 'tpc1', 'node2', 100)]],  # 2 waves: ends by 100 + slack
                [[_test(3, 'tpc1', 'node3', 0)]],
                [[_test(4, 'tpc1', 'node1', 0)]]]
-    planned = ActionModule._last_for([ActionModule._batch(number, batch) for number, batch in enumerate(grouped, 1)])
+    planned = [ActionModule._batch(number, batch) for number, batch in enumerate(grouped, 1)]
     planned = ActionModule._lease_times(planned, grouped, 250)
     assert [batch['starts_within_s'] for batch in planned] == [0, 350, 600]
     # tpc1 is in every batch; node1 waits through batch 2 for batch 4's test; node2 and node3 have no later batch.

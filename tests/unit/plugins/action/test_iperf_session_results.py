@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 
+from ansible_collections.apetools.iperf.plugins.plugin_utils._host_result import kept_on_host
 from ansible_collections.apetools.iperf.plugins.action import iperf_session
 from ansible_collections.apetools.iperf.plugins.action.iperf_session import ActionModule
 
@@ -99,7 +100,7 @@ def test_a_good_side_is_stored_under_the_planned_names(action):
     assert side['succeeded'] and not side.get('error') and side['file'] == 'dut1_from_node_rep1.receiver.iperf'
     assert _files(action.output_dir) == ['dut1_from_node_rep1.receiver.iperf', 'records/dut1_from_node_rep1.receiver.iperf.json']
     assert _record(action, 'dut1_from_node_rep1.receiver.iperf')['measurement']['received_bps'] == 8.9e8
-    assert action.shown == ['dut1 from_node rep 1: 890.0 Mbit/s']
+    assert action.shown == ['dut1 from_node rep 1: 890 Mbit/s']
 
 
 @pytest.mark.parametrize('name', ['../../../../../../../../tmp/pwned.pth', '/tmp/pwned', 'other.iperf', 'a/../b'])
@@ -123,7 +124,7 @@ def test_the_raw_file_is_fetched_from_the_planned_path_only(action, tmp_path):
     assert side['succeeded'] and action._connection.fetched == ['%s/dut1_to_node_rep1.sender.iperf' % REMOTE_DIR]
     with open(os.path.join(action.output_dir, side['file'])) as handle:
         assert handle.read() == '{"sent": 1}'
-    assert not action._undelivered
+    assert not kept_on_host(action.output_dir, 'tpc1')
 
 
 def test_a_remote_path_elsewhere_is_not_fetched(action):
@@ -131,8 +132,8 @@ def test_a_remote_path_elsewhere_is_not_fetched(action):
     assert action._connection.fetched == []
     assert "host tpc1 returned an invalid result: remote_path is '/etc/shadow', not '%s/dut1_to_node_rep1.sender.iperf'" % (
         REMOTE_DIR) in side['error']
-    assert 'file' not in side and action._undelivered  # the host keeps its folder: the raw file is only there
-    assert _files(action.output_dir) == ['records/dut1_to_node_rep1.sender.iperf.json']
+    assert 'file' not in side and kept_on_host(action.output_dir, 'tpc1')  # the raw file is only on the host
+    assert _files(action.output_dir) == ['left-on-hosts/tpc1.json', 'records/dut1_to_node_rep1.sender.iperf.json']
 
 
 def test_a_string_where_a_number_belongs_fails_the_side_and_escapes_never_reach_the_terminal(action):

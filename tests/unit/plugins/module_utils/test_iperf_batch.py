@@ -5,10 +5,8 @@ import json
 import os
 import time
 
-import pytest
-
 from ansible_collections.apetools.iperf.plugins.module_utils import iperf_batch
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_batch import Batch, own_folder
+from ansible_collections.apetools.iperf.plugins.module_utils.iperf_batch import Batch
 
 
 class FakeSide(object):
@@ -137,72 +135,19 @@ def test_a_killed_job_is_reported_for_every_side_it_left(tmp_path):
     assert finished and 'ended without a result (it was killed)' in results['1']['error']
 
 
+# --- the lease's heartbeat ------------------------------------------------------------------------------------
+
+
+def _lease(tmp_path, host='tpc1'):
+    from ansible_collections.apetools.iperf.plugins.module_utils._lease import Lease
+    return Lease(str(tmp_path / 'locks'), host)
+
+
 def _wait_for(condition, seconds=10):
     deadline = time.time() + seconds
     while not condition() and time.time() < deadline:
         time.sleep(0.05)
     return condition()
-
-
-def test_the_job_removes_its_folder_once_the_controller_has_every_result(tmp_path):
-    folder = tmp_path / 'run'
-    folder.mkdir()
-    batch, log = Batch(str(folder / 'batch.x.job'), 60), str(tmp_path / 'log')
-    (folder / 'raw.iperf').write_text('measured')
-    batch.start([dict(key='1', wave=1, starts_within=0, runner=FakeSide(log, 'a'))], clean_up=str(folder))
-    results, finished = batch.wait(['1'], 10)
-    assert finished and results['1']['name'] == 'a'
-    # Until the controller says it has the results, nothing goes.
-    time.sleep(0.5)
-    assert (folder / 'raw.iperf').exists() and os.path.exists(batch.job.result_path)
-    open(batch.delivered_path, 'w').close()
-    assert _wait_for(lambda: not folder.exists()), os.listdir(str(folder))
-
-
-def test_without_word_from_the_controller_the_job_keeps_everything(tmp_path, monkeypatch):
-    monkeypatch.setattr(iperf_batch, 'WORD_WAIT', 1.0)  # the job is forked with it
-    folder = tmp_path / 'run'
-    folder.mkdir()
-    batch, log = Batch(str(folder / 'batch.x.job'), 1), str(tmp_path / 'log')
-    batch.start([dict(key='1', wave=1, starts_within=0, runner=FakeSide(log, 'a'))], clean_up=str(folder))
-    results, finished = batch.wait(['1'], 10)
-    assert finished
-    with open(batch.job.path) as handle:
-        pid = json.load(handle)['pid']
-
-    def gone():
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return True
-        return False
-
-    # Nobody follows for longer than follow_timeout: the job ends, and what it measured stays.
-    assert _wait_for(gone), 'the job waits for the word for ever'
-    assert os.path.exists(batch.job.result_path) and batch.results(['1'])['1']['name'] == 'a'
-
-
-@pytest.mark.parametrize('folder, kept', [('/var/tmp/apetools-iperf', '/var/tmp/apetools-iperf/pids'),
-                                          ('/var/tmp/apetools-iperf/', '/var/tmp/apetools-iperf/locks'),
-                                          ('/', '/var/tmp/x')])
-def test_a_folder_that_holds_what_must_stay_is_not_the_call_s_own(folder, kept):
-    with pytest.raises(ValueError) as raised:
-        own_folder(folder, [kept])
-    assert 'give the call a folder of its own' in str(raised.value)
-
-
-def test_the_run_s_folder_on_a_host_is_its_own():
-    assert own_folder('/var/tmp/apetools-iperf/tpc1/run-a/', ['/var/tmp/apetools-iperf/pids',
-                                                              '/var/tmp/apetools-iperf/locks']) == (
-        '/var/tmp/apetools-iperf/tpc1/run-a')
-
-
-# --- the lease's heartbeat ------------------------------------------------------------------------------------
-
-
-def _lease(tmp_path, host='tpc1'):
-    from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease
-    return Lease(str(tmp_path / 'locks'), host)
 
 
 def test_the_job_says_when_it_started(tmp_path):

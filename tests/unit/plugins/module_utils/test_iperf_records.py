@@ -67,7 +67,7 @@ def test_floor_fails_the_test_and_keeps_the_figure():
              'dut1': side('dut1', 'receiver', received_bps=2e6)}
     record = merge_test(TEST, sides, OPTIONS, min_bps=1e9)
     assert not record['succeeded'] and record['throughput_bps'] == 2e6
-    assert record['error'] == 'throughput 2.0 Mbit/s is below the floor of 1.0 Gbit/s'
+    assert record['error'] == 'throughput 2.00 Mbit/s is below the floor of 1.00 Gbit/s'
     assert merge_test(TEST, sides, OPTIONS, min_bps=1e6)['succeeded']
 
 
@@ -103,11 +103,11 @@ def test_summarize_writes_json_and_csv(tmp_path):
         assert handle.readline().startswith('node,direction,tests,succeeded,mean_bps')
 
 
-@pytest.mark.parametrize('bps, text', [(None, '-'), (941.2e6, '941.2 Mbit/s'), (1.5e9, '1.5 Gbit/s'),
-                                       (2500, '2.5 kbit/s'), (12, '12 bit/s')])
+@pytest.mark.parametrize('bps, text', [(None, '-'), (941.2e6, '941 Mbit/s'), (1.5e9, '1.50 Gbit/s'),
+                                       (2500, '2.50 kbit/s'), (12, '12 bit/s')])
 def test_format_bps(bps, text):
     assert format_bps(bps) == text
 
 
 def test_describe_side():
-    assert describe_side(side('dut1', 'receiver', received_bps=941.2e6)) == 'dut1 to_node rep 1: 941.2 Mbit/s'
+    assert describe_side(side('dut1', 'receiver', received_bps=941.2e6)) == 'dut1 to_node rep 1: 941 Mbit/s'

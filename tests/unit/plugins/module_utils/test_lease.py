@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import HostBusy, Lease, UnsafeStateDir, take_now
+from ansible_collections.apetools.iperf.plugins.module_utils._lease import HostBusy, Lease, UnsafeStateDir, take_now
 
 
 class Clock(object):
@@ -376,7 +376,7 @@ def test_a_heartbeat_between_a_release_s_read_and_write_does_not_take_the_host_b
 
 SECOND_PROCESS = """
 import sys
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease, take_now
+from ansible_collections.apetools.iperf.plugins.module_utils._lease import Lease, take_now
 found = take_now(Lease(sys.argv[1], 'node1', clock=lambda: 1000.0), 'run-b', 60, 600)
 print('busy' if found['busy'] else 'taken')
 """

@@ -9,7 +9,7 @@ import time
 
 from ansible_collections.apetools.iperf.plugins.module_utils._state_dir import write_json
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_batch import Batch
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_lock import Lease
+from ansible_collections.apetools.iperf.plugins.module_utils._lease import Lease
 from ansible_collections.apetools.iperf.plugins.modules.iperf_session import _keep_for_next
 
 

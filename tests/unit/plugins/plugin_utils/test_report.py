@@ -16,14 +16,9 @@ except ImportError:  # pragma: no cover - Python 2
 
 import pytest
 
-from ansible_collections.apetools.iperf.plugins.module_utils.iperf_report import (
-    MAX_POINTS_PER_CHART,
-    REPORT_HTML,
-    downsample,
-    format_bps,
-    render_report,
-    write_report,
-)
+from ansible_collections.apetools.iperf.plugins.plugin_utils import _report
+from ansible_collections.apetools.iperf.plugins.plugin_utils._report import REPORT_HTML, render_report, write_report
+from ansible_collections.apetools.iperf.plugins.plugin_utils._report_charts import MAX_POINTS_PER_CHART, downsample
 
 EVIL = '<script>alert(1)</script>'
 VOID = frozenset(('area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source',
@@ -250,12 +245,22 @@ def test_many_repetitions_stay_within_the_chart_budget():
     assert sum(parser.charts[0]) <= MAX_POINTS_PER_CHART
 
 
-@pytest.mark.parametrize('bps, text', [
-    (None, None), (0.0, '0 bit/s'), (950.0, '950 bit/s'), (12345.0, '12.3 kbit/s'), (9.4123e8, '941 Mbit/s'),
-    (9.4123e7, '94.1 Mbit/s'), (9.4123e9, '9.41 Gbit/s'), (float('nan'), None),
-])
-def test_format_bps(bps, text):
-    assert format_bps(bps) == text
+def test_the_layout_and_the_style_come_from_the_data_files():
+    document = render_report(matrix(('dut1',), 1), None, title='run 1')
+    data = os.path.join(os.path.dirname(os.path.abspath(_report.__file__)), 'report')
+    with open(os.path.join(data, 'report.css')) as handle:
+        assert '<style>\n%s</style>' % handle.read() in document
+    with open(os.path.join(data, 'page.html')) as handle:
+        layout = handle.read()
+    assert document.startswith(layout[:layout.index('${title}')]) and document.endswith('</body>\n</html>\n')
+    assert '${' not in document
+
+
+def test_text_from_records_is_not_read_as_a_placeholder():
+    """The page is a string.Template: a record's ``${tests}`` or ``$css`` stays text."""
+    document = render_report([record(1, node='${tests}', error='$css', succeeded=False)], None, title='$$ ${title}')
+    text = ' '.join(parse(document).text)
+    assert '${tests}' in text and '$css' in text and '$$ ${title}' in text
 
 
 def test_write_report_writes_atomically_into_the_run_folder(tmp_path):
