@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, then runs the whole test suite: unit tests, linters,
-# ansible-test sanity and units, and the integration tests that run the real
-# playbooks over real SSH on a namespace lab.
+# ansible-test sanity, units and integration (its targets run on loopback), and
+# the integration tests that run the real playbooks over real SSH on a namespace lab.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --test
@@ -14,7 +14,7 @@ run() {
 run yamllint -s .
 run ansible-lint --profile production
 run antsibull-docs lint-collection-docs --plugin-docs .
-run tests/ansible_test/run.sh sanity units
+run tests/ansible_test/run.sh sanity units integration
 # ansible-test units runs tests/unit (the same tests plain pytest would) in its own tree.
 run python -m pytest -p no:cacheprovider -v tests/integration
 run extensions/molecule/run.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs ansible-test (sanity and units) on a clone of the collection, laid out
-# where ansible-test wants it: .../ansible_collections/apetools/iperf (a
-# symlink does not work).
+# Runs ansible-test (sanity, units and integration) on a clone of the
+# collection, laid out where ansible-test wants it:
+# .../ansible_collections/apetools/iperf (a symlink does not work).
+# Steps as arguments (sanity units integration); sanity and units by default.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 venv=$root/.venv
@@ -42,6 +43,9 @@ for step in "${steps[@]}"; do
   case $step in
     sanity) ansible-test sanity --python 3.11 --requirements --color no || status=1 ;;
     units) ansible-test units --python 3.11 --requirements --color no || status=1 ;;
+    # The targets in tests/integration/targets, on this machine over loopback, with
+    # this venv (--local: nothing to install; they need iperf3 and iperf2).
+    integration) ansible-test integration --local --python 3.11 --color no || status=1 ;;
     *) echo "unknown step: $step" >&2; exit 2 ;;
   esac
 done
