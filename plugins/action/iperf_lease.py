@@ -39,7 +39,8 @@ class ActionModule(HostModuleAction):
         result = super(HostModuleAction, self).run(tmp, task_vars)
         args = checked_args(self._task, ARGUMENT_SPEC)
         plan, host = args['plan'], task_vars['inventory_hostname']
-        lease, dirs = plan['lease'], plan['host_dirs'][host]
+        # No lease with iperf_lock false: the run's end still removes the run's files.
+        lease, dirs = plan['lease'] or dict(hosts=[host], at_once=False, timeout=0), plan['host_dirs'][host]
         module_args = dict(host=host, run=plan['run_id'], state_dir=dirs['state_dir'])
         round_ = LeaseRound(os.path.join(plan['run_dir'], 'leases'), lease['hosts'], host, lease['at_once'],
                             lease['timeout'])
@@ -63,7 +64,8 @@ class ActionModule(HostModuleAction):
         def try_now():
             calls.append(self._call(task_vars, module_args, wait=0))
             if calls[-1].get('busy'):
-                display.display(calls[-1]['message'])
+                display.display('%s; taking the hosts one by one, waiting up to %d s for each (iperf_lock_timeout)'
+                                % (calls[-1]['message'], lease['timeout']))
             return BUSY if calls[-1].get('busy') else TAKEN
 
         def take_waiting():

@@ -73,6 +73,7 @@ class ActionModule(ActionBase):
                                               'least 2' % forks)
             wanted = concurrency(value('iperf_concurrency', 1))
             follow_timeout = seconds(value('iperf_follow_timeout', 120), 'iperf_follow_timeout', lowest=10)
+            lock_timeout = seconds(value('iperf_lock_timeout', 600), 'iperf_lock_timeout', lowest=0)
             preflight = self._preflight(hostvars, node_hosts + tpc_hosts)
             tests = plan(nodes, peers, directions(value('iperf_directions')), repetitions(value('iperf_repetitions', 1)),
                          options['port'], int(value('iperf_port_count', 100)),
@@ -120,11 +121,7 @@ class ActionModule(ActionBase):
                                     grouped, budget + follow_timeout + 30)
         # The hosts that run a test: those the run takes, and gives back at its end.
         hosts = sorted(set(host for batch in planned for host in batch['by_host']))
-        try:
-            lease = self._lease(value, planned, hosts, run_id, follow_timeout, forks)
-        except IperfConfigurationError as exc:
-            result.update(failed=True, msg='iperf session configuration: %s' % exc)
-            return result
+        lease = self._lease(value, planned, hosts, run_id, follow_timeout, lock_timeout, forks)
         host_dirs = dict((host, self._host_dirs(hostvars, preflight.get(host) or {}, host, run_id)) for host in participants)
         tpc = list(peers.values())[0] if len(peers) == 1 else None
         if not self._task.check_mode:
@@ -184,7 +181,7 @@ class ActionModule(ActionBase):
         return planned
 
     @staticmethod
-    def _lease(value, planned, hosts, run_id, follow_timeout, forks):
+    def _lease(value, planned, hosts, run_id, follow_timeout, timeout, forks):
         """How the run holds its hosts (see action/iperf_lease.py), or None with ``iperf_lock`` false.
 
         ``ttl``: how long a lease lasts past each renewal (each test call, and the host's job while a controller
@@ -195,7 +192,6 @@ class ActionModule(ActionBase):
         if not boolean(value('iperf_lock', True), strict=False):
             return None
         ttl = follow_timeout + 60
-        timeout = seconds(value('iperf_lock_timeout', 600), 'iperf_lock_timeout', lowest=0)
         first = dict((host, min(batch['starts_within_s'] for batch in planned if host in batch['by_host']))
                      for host in hosts)
         return dict(run=run_id, controller=socket.gethostname(), hosts=hosts, ttl=ttl, timeout=timeout,

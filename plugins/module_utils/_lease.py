@@ -296,7 +296,8 @@ def look(lease, run, timeout, busy=None):
     if busy is None:
         busy = bool(holder) and holder.get('run') != run
     return dict(host=lease.host, holder=holder, busy=busy, message=(
-        'host %s is busy with %s; waiting up to %.0f s' % (lease.host, lease.describe(holder or {}), timeout) if busy
+        'host %s is busy with %s%s' % (lease.host, lease.describe(holder or {}),
+                                       '; waiting up to %.0f s' % timeout if timeout else '') if busy
         else 'host %s is free for run %s' % (lease.host, run)))
 
 

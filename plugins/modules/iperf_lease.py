@@ -132,6 +132,14 @@ message:
   description: A sentence on who holds the host, for people.
   returned: always
   type: str
+released:
+  description: Whether the call gave the host back (the run held it).
+  returned: when O(state=absent), not in check mode
+  type: bool
+removed:
+  description: Whether the call removed O(remove).
+  returned: when O(state=absent), not in check mode
+  type: bool
 cleared_stale_pids:
   description: The pids of the stale iperf servers of ours that were stopped.
   returned: when the host was taken
@@ -206,8 +214,14 @@ def _remove(module, path, folders):
                              % (module.params['host'], path, folders['state']))
     if not os.path.lexists(path):
         return False
-    _state_dir.check(os.path.dirname(path), create=False)
+    parent = os.path.dirname(path)
+    _state_dir.check(parent, create=False)
     shutil.rmtree(path)
+    if parent != folders['state']:
+        try:
+            os.rmdir(parent)  # the host's folder, once no run of it is left
+        except OSError:
+            pass
     return True
 
 

@@ -66,7 +66,7 @@ def test_absent_removes_the_run_folder_and_gives_the_host_back(run_module, state
         handle.write('{}')
     result = run_module(iperf_lease, host='h1', run='r1', state_dir=state, state='absent', remove=run_dir)
     assert result['changed'] is True and result['removed'] is True and result['released'] is True
-    assert not os.path.lexists(run_dir) and os.path.isdir(os.path.join(state, 'h1'))
+    assert not os.path.lexists(run_dir) and not os.path.lexists(os.path.join(state, 'h1'))  # the host's folder, empty, goes too
     assert lease_of().holder() is None
     # Again: nothing left to do.
     result = run_module(iperf_lease, host='h1', run='r1', state_dir=state, state='absent', remove=run_dir)
