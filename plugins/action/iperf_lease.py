@@ -71,6 +71,9 @@ class ActionModule(HostModuleAction):
         def take_waiting():
             calls.append(self._call(task_vars, dict(module_args, expires_in=lease['ordered_expires_in'][host]),
                                     wait=lease['timeout']))
+            if calls[-1].get('busy'):
+                # With iperf_lock_timeout 0 the module reports a busy host instead of failing.
+                raise AnsibleActionFail(calls[-1].get('message') or 'host %s is busy' % host, result=calls[-1])
 
         how, busy = round_.take(try_now, lambda: self._call(task_vars, module_args, state='absent'), take_waiting)
         result.update(calls[-1], taken=how, busy_hosts=busy, changed=any(call.get('changed') for call in calls))

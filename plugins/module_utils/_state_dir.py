@@ -63,7 +63,7 @@ def default_state_dir(uid=None, environ=None):
 def folders(state_dir=None):
     """The state folder (``state_dir`` or the default) and the folders in it, by role: ``state``, ``pids``
     (the pid files of the iperf processes started here) and ``locks`` (the lease). Worked out here only."""
-    state = state_dir or default_state_dir()
+    state = os.path.normpath(state_dir or default_state_dir())
     return dict(state=state, pids=os.path.join(state, 'pids'), locks=os.path.join(state, 'locks'))
 
 

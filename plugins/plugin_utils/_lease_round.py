@@ -62,9 +62,13 @@ class LeaseRound(object):
                 self._out(FAILED)
                 raise
             self._mark('tried', outcome)
-            found = self._wait_all('tried', self.timeout)
+            # At least a few seconds: every host must see the same marks to decide alike.
+            found = self._wait_all('tried', max(self.timeout, 10))
             busy = sorted(host for host, seen in found.items() if seen == BUSY)
             if not busy and len(found) == len(self.hosts):
+                # A host that saw fewer marks goes on in order: it must not wait for this one.
+                self._mark('free', '')
+                self._mark('done', '')
                 return 'at once', busy
             try:
                 if outcome == TAKEN:
