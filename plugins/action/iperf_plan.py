@@ -204,7 +204,10 @@ class ActionModule(ActionBase):
         the modules as), and the run's folder in it, named after the run id: two controllers' runs may share a
         host and a results folder name."""
         raw = hostvars.get(host, {}).get('iperf_remote_dir')
-        state = (self._templar.template(raw) if raw is not None else None) or found.get('state_dir')
+        # What the host reported is data: only an absolute path (the modules check it again before any use).
+        reported = found.get('state_dir')
+        reported = reported if isinstance(reported, str) and os.path.isabs(reported) else None
+        state = (self._templar.template(raw) if raw is not None else None) or reported
         state = state or '/var/lib/apetools-iperf'
         return dict(state_dir=state, run_dir='%s/%s/%s' % (state.rstrip('/'), host, run_id))
 

@@ -45,13 +45,13 @@ from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session impor
 from ansible_collections.apetools.iperf.plugins.plugin_utils._host_module_action import RAW_CONTROLS
 from ansible_collections.apetools.iperf.plugins.plugin_utils._action_args import checked_args
 from ansible_collections.apetools.iperf.plugins.plugin_utils._host_result import (
-    LEFT_ON_HOSTS,
     LONG,
     InvalidResult,
     against_plan,
     check_call,
     check_side,
     clean_text,
+    left_on_host_path,
     planned_side,
     remote_file,
 )
@@ -429,7 +429,7 @@ class ActionModule(ActionBase):
     def _left_on_host(self, output_dir, remote_path, error):
         """Say on the controller that a raw file is only on the host: the run's end keeps the host's folder
         (_host_result.kept_on_host). A file, not a fact: a failed task sets none."""
-        path = os.path.join(output_dir, LEFT_ON_HOSTS, '%s.json' % _plain(self._this_host))
+        path = left_on_host_path(output_dir, self._this_host)
         if not os.path.lexists(path):
             write_json(path, dict(host=self._this_host, path=remote_path, error=error))
 

@@ -23,6 +23,7 @@ import glob
 import os
 import posixpath
 import re
+from urllib.parse import quote
 
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_records import clean_text
 from ansible_collections.apetools.iperf.plugins.module_utils.iperf_session import (
@@ -267,4 +268,9 @@ def kept_on_host(run_dir, host):
     (see troubleshooting.md). Decided here only."""
     records = os.path.join(glob.escape(run_dir), 'records', glob.escape(host))
     return bool(glob.glob(records + '.unreachable*.json') or glob.glob(records + '.lost*.json')
-                or os.path.lexists(os.path.join(run_dir, LEFT_ON_HOSTS, '%s.json' % host)))
+                or os.path.lexists(left_on_host_path(run_dir, host)))
+
+
+def left_on_host_path(run_dir, host):
+    """The file that says a raw file of ``host`` is only on it; any inventory name makes a plain file name."""
+    return os.path.join(run_dir, LEFT_ON_HOSTS, '%s.json' % quote(host, safe=''))
